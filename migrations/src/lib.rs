@@ -1,0 +1,18 @@
+//! Database migrations for sealdesk, run from code (`sealdesk migrate`, and on `serve` start-up).
+//! Written with sea-query's builders so the same migration runs on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+mod m20261123_000002_reason_catalogue;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_initial::Migration),
+            Box::new(m20261123_000002_reason_catalogue::Migration),
+        ]
+    }
+}

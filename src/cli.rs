@@ -1,0 +1,178 @@
+//! The `sealdesk` command line: one binary for the server, migrations, configuration, demo
+//! data and job administration.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::config::{Overrides, Settings};
+use crate::entities::job;
+use crate::jobs::{NewJob, Registry, probe, queue};
+use crate::startup::{Application, shutdown_signal};
+use crate::{db, demo, startup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sealdesk",
+    version,
+    about = "Document review for certificate applications"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./sealdesk.toml when present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Data directory: SQLite database and blobs (overrides storage.data_dir).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server and the background job runners.
+    Serve {
+        /// Address to listen on (overrides server.bind).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load demo data first (as `sealdesk demo`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply or show database migrations.
+    Migrate {
+        #[arg(value_enum, default_value = "up")]
+        action: MigrateAction,
+    },
+    /// Print the effective configuration, secrets redacted.
+    Config,
+    /// Load demo organisations and applications into the database.
+    Demo,
+    /// Inspect and administer background jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MigrateAction {
+    Up,
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// Count jobs per state and list dead ones.
+    List {
+        /// Only jobs in this state (queued, running, done, dead).
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Put a dead job back on the queue.
+    Retry { id: i32 },
+    /// Enqueue a probe job; a running `serve` records `job.probe` in the audit trail.
+    Probe {
+        #[arg(long, default_value_t = 0)]
+        work_ms: u64,
+        #[arg(long, default_value = "cli")]
+        tag: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let settings = Settings::load(
+        cli.config.as_deref(),
+        &Overrides {
+            bind,
+            data_dir: cli.data_dir.clone(),
+        },
+    )?;
+    match cli.command {
+        Command::Config => {
+            print!("{}", settings.to_redacted_toml());
+            Ok(())
+        }
+        Command::Serve {
+            demo: with_demo, ..
+        } => {
+            telemetry::init(&settings.log);
+            if with_demo {
+                let (db, _) = startup::open(&settings).await?;
+                println!("{}", demo::load(&db).await?);
+            }
+            let app = Application::build(settings, Registry::standard()).await?;
+            let handle = app.handle();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                tracing::info!("shutdown requested");
+                handle.stop(true).await;
+            });
+            app.run_until_stopped().await
+        }
+        Command::Migrate { action } => {
+            let db = db::connect(&settings).await?;
+            if let MigrateAction::Up = action {
+                db::migrate(&db).await?;
+            }
+            for (name, applied) in db::migration_status(&db).await? {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+            Ok(())
+        }
+        Command::Demo => {
+            let (db, _) = startup::open(&settings).await?;
+            println!("{}", demo::load(&db).await?);
+            Ok(())
+        }
+        Command::Jobs { action } => jobs(&settings, action).await,
+    }
+}
+
+async fn jobs(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {
+    let (db, _) = startup::open(settings).await?;
+    match action {
+        JobsAction::List { state } => {
+            for (state, n) in queue::counts(&db).await? {
+                println!("{state}\t{n}");
+            }
+            let state = state.unwrap_or_else(|| "dead".into());
+            let rows = job::Entity::find()
+                .filter(job::Column::State.eq(state.as_str()))
+                .order_by_desc(job::Column::Id)
+                .limit(50)
+                .all(&db)
+                .await?;
+            for j in rows {
+                let err = j.last_error.unwrap_or_default();
+                println!(
+                    "#{} {} {} attempts={}/{} {err}",
+                    j.id, j.kind, j.state, j.attempts, j.max_attempts
+                );
+            }
+        }
+        JobsAction::Retry { id } => {
+            let ok = queue::retry_dead(&db, id).await?;
+            anyhow::ensure!(ok, "job {id} is not dead (or does not exist)");
+            println!("job {id} queued again");
+        }
+        JobsAction::Probe { work_ms, tag } => {
+            let job = NewJob::new(
+                probe::KIND,
+                probe::Probe { tag, work_ms },
+                settings.jobs.max_attempts,
+            );
+            let id = queue::enqueue(&db, job)
+                .await?
+                .context("probe not enqueued")?;
+            println!("probe job {id} queued");
+        }
+    }
+    Ok(())
+}

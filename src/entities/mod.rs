@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table. They mirror the migrations and hold no behaviour.
+
+pub mod application;
+pub mod audit_event;
+pub mod check_report;
+pub mod decision_reason;
+pub mod document;
+pub mod job;
+pub mod notification;
+pub mod organisation;
+pub mod rejection_reason;
+pub mod review_decision;
+pub mod staff_user;

@@ -1,0 +1,19 @@
+//! sealdesk: automated checks and a review back-office for certificate-authority applications.
+//!
+//! The folders are the architecture: `domain` (typed values), `review` (the lifecycle and
+//! decisions), `jobs` (durable background work), `storage` (blobs), `web` (HTTP), `db` and
+//! `entities` (persistence), `config`, `cli` and `startup` (wiring).
+
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod entities;
+pub mod jobs;
+pub mod review;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod web;

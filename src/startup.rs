@@ -1,0 +1,123 @@
+//! Builds the running service: database, blob store, job runners and the HTTP server.
+//! `Application::build` binds before returning, so tests can ask for port 0 and read the port.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db;
+use crate::jobs::{Registry, WorkerPool, spawn_workers};
+use crate::storage::{BlobStore, LocalBlobStore};
+use crate::web::{AppState, routes, templates::Templates};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    workers: WorkerPool,
+    pub db: DatabaseConnection,
+}
+
+/// A name for this process's job runners, unique across nodes and restarts.
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let short = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    format!(
+        "{}-{}-{short}",
+        if host.is_empty() { "node" } else { &host },
+        std::process::id()
+    )
+}
+
+/// Opens the database (creating and migrating it) and the blob store.
+pub async fn open(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Arc<dyn BlobStore>)> {
+    let db = db::connect(settings).await?;
+    db::migrate(&db).await?;
+    let blobs = LocalBlobStore::open(settings.blob_dir()).with_context(|| {
+        format!(
+            "cannot open blob store at {}",
+            settings.blob_dir().display()
+        )
+    })?;
+    Ok((db, Arc::new(blobs)))
+}
+
+impl Application {
+    pub async fn build(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
+        let (db, blobs) = open(&settings).await?;
+        let listener = TcpListener::bind(settings.bind_addr())
+            .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db: db.clone(),
+            blobs,
+            templates: Arc::new(Templates::new().context("templates")?),
+            settings: Arc::new(settings.clone()),
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(web::Data::new(state.clone()))
+                .configure(routes)
+        })
+        .workers(settings.server.http_workers)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+        let workers = spawn_workers(db.clone(), registry, settings.jobs.clone(), &node_name());
+        tracing::info!(port, backend = ?db.get_database_backend(), "sealdesk serving");
+        Ok(Self {
+            port,
+            server,
+            workers,
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the HTTP server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (by [`Self::handle`] or a signal handler), then stops
+    /// the job runners, letting running jobs finish or releasing them.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let result = self.server.await;
+        tracing::info!("HTTP server stopped; stopping job runners");
+        self.workers.shutdown().await;
+        self.db.close().await.ok();
+        result.context("HTTP server failed")
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
