@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod entities;
+pub mod intake;
 pub mod jobs;
 pub mod review;
 pub mod startup;

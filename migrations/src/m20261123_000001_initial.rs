@@ -221,7 +221,7 @@ impl MigrationTrait for Migration {
                 .table("decision_reasons")
                 .col(integer("decision_id"))
                 .col(string_len("reason_code", 64))
-                .primary_key(&mut Index::create().col("decision_id").col("reason_code"))
+                .primary_key(Index::create().col("decision_id").col("reason_code"))
                 .foreign_key(&mut fk(
                     ("decision_reasons", "decision_id"),
                     "review_decisions",

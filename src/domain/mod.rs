@@ -110,6 +110,11 @@ fn normalise(raw: &str) -> String {
         .collect()
 }
 
+/// ISO 7064 MOD 11-2 check character for a string of digits (resident ID bodies).
+pub fn iso7064_check(digits: &str) -> Option<char> {
+    iso7064::mod11_2(digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,9 +131,4 @@ mod tests {
         assert_eq!(e.code(), "resident_id.length");
         assert_eq!(e.message_zh(), "身份证号码应为18位，当前为17位");
     }
-}
-
-/// ISO 7064 MOD 11-2 check character for a string of digits (resident ID bodies).
-pub fn iso7064_check(digits: &str) -> Option<char> {
-    iso7064::mod11_2(digits)
 }

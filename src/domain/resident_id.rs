@@ -177,7 +177,8 @@ mod tests {
         #[test]
         fn every_number_with_its_check_digit_parses(body in valid_body()) {
             let id = format!("{body}{}", mod11_2(&body).unwrap());
-            prop_assert_eq!(ResidentId::parse(&id).unwrap().as_str(), id.as_str());
+            let parsed = ResidentId::parse(&id).unwrap();
+            prop_assert_eq!(parsed.as_str(), id.as_str());
         }
 
         #[test]

@@ -163,7 +163,8 @@ mod tests {
     proptest! {
         #[test]
         fn every_code_with_both_checks_parses(code in valid_code()) {
-            prop_assert_eq!(Uscc::parse(&code).unwrap().as_str(), code.as_str());
+            let parsed = Uscc::parse(&code).unwrap();
+            prop_assert_eq!(parsed.as_str(), code.as_str());
         }
 
         #[test]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sealdesk needs, and nothing when they are already there.
+#   scripts/setup-system.sh build   what building and running needs (a C compiler and linker)
+#   scripts/setup-system.sh test    that, plus what the test suite runs against (PostgreSQL)
+set -euo pipefail
+
+profile=${1:-build}
+build_pkgs=(gcc libc6-dev pkg-config ca-certificates)
+test_pkgs=(postgresql-15 procps)
+
+case "$profile" in
+  build) pkgs=("${build_pkgs[@]}") ;;
+  test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null; then
+  sudo=(sudo)
+else
+  echo "sealdesk setup: missing Debian packages: ${missing[*]}; run as root or install sudo" >&2
+  exit 1
+fi
+echo "sealdesk setup: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

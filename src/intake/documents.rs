@@ -1,0 +1,106 @@
+//! Stores an uploaded scan. The blob is written (and made durable) first; only then are the
+//! document row and its audit event written, in one transaction. A crash or a broken upload
+//! before the commit leaves at most an unreferenced blob, never a row pointing at a partial file.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
+
+use crate::audit::{self, Actor};
+use crate::db::begin_write;
+use crate::domain::DocumentKind;
+use crate::entities::{application, document};
+use crate::storage::{BlobStore, ByteStream, StorageError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("application {0} not found")]
+    ApplicationNotFound(i32),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl IntakeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::ApplicationNotFound(_) => "application.not_found",
+            Self::Storage(e) => e.code(),
+            Self::Db(_) => "internal",
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::ApplicationNotFound(_) => "申请不存在".into(),
+            Self::Storage(e) => e.message_zh(),
+            Self::Db(_) => "系统内部错误，请稍后重试".into(),
+        }
+    }
+}
+
+pub struct NewUpload<'a> {
+    pub application_id: i32,
+    pub kind: DocumentKind,
+    pub original_name: &'a str,
+    pub media_type: &'a str,
+    pub limit_bytes: u64,
+}
+
+/// Streams `body` into `blobs` and records it as the next attempt of that document.
+pub async fn store_document(
+    db: &sea_orm::DatabaseConnection,
+    blobs: &dyn BlobStore,
+    upload: NewUpload<'_>,
+    body: ByteStream<'_>,
+) -> Result<document::Model, IntakeError> {
+    let exists = application::Entity::find_by_id(upload.application_id)
+        .one(db)
+        .await?
+        .is_some();
+    if !exists {
+        return Err(IntakeError::ApplicationNotFound(upload.application_id));
+    }
+    let blob = blobs.put(body, upload.limit_bytes).await?;
+
+    let txn = begin_write(db).await?;
+    let last: Option<i32> = document::Entity::find()
+        .select_only()
+        .expr(Expr::col(document::Column::Attempt).max())
+        .filter(document::Column::ApplicationId.eq(upload.application_id))
+        .filter(document::Column::Kind.eq(upload.kind.as_str()))
+        .into_tuple()
+        .one(&txn)
+        .await?
+        .flatten();
+    let doc = document::ActiveModel {
+        application_id: Set(upload.application_id),
+        kind: Set(upload.kind.as_str().into()),
+        attempt: Set(last.unwrap_or(0) + 1),
+        blob_key: Set(blob.key.as_str().into()),
+        sha256: Set(blob.key.as_str().into()),
+        media_type: Set(upload.media_type.into()),
+        bytes: Set(blob.bytes as i64),
+        width_px: Set(None),
+        height_px: Set(None),
+        original_name: Set(upload.original_name.chars().take(200).collect()),
+        status: Set("pending".into()),
+        uploaded_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Applicant,
+            action: "document.uploaded",
+            application_id: Some(upload.application_id),
+            document_id: Some(doc.id),
+            detail: serde_json::json!({ "kind": doc.kind, "attempt": doc.attempt, "bytes": doc.bytes }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(doc)
+}

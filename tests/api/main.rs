@@ -1,0 +1,11 @@
+//! Integration tests: the real application on port 0 with a fresh database per test.
+//! Runs on SQLite by default; with `SEALDESK_TEST_PG_URL` set (an admin URL of a PostgreSQL
+//! server) every test gets its own fresh PostgreSQL database instead.
+
+mod cli;
+mod demo;
+mod health;
+mod helpers;
+mod intake;
+mod jobs;
+mod lifecycle;
