@@ -9,9 +9,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::config::{Overrides, Settings};
 use crate::entities::job;
-use crate::jobs::{NewJob, Registry, probe, queue};
+use crate::jobs::{NewJob, probe, queue};
 use crate::startup::{Application, shutdown_signal};
-use crate::{db, demo, startup, telemetry};
+use crate::{db, demo, pipeline, startup, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,6 +50,15 @@ pub enum Command {
     Config,
     /// Load demo organisations and applications into the database.
     Demo,
+    /// Run the automated checks on image files; prints one JSON object per file (JSON Lines).
+    Check {
+        /// Document kind: id_card, business_license, application_form, seal_sample,
+        /// change_statement or other.
+        #[arg(long, default_value = "other")]
+        kind: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Inspect and administer background jobs.
     Jobs {
         #[command(subcommand)]
@@ -107,7 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let (db, _) = startup::open(&settings).await?;
                 println!("{}", demo::load(&db).await?);
             }
-            let app = Application::build(settings, Registry::standard()).await?;
+            let app = Application::build(settings).await?;
             let handle = app.handle();
             tokio::spawn(async move {
                 shutdown_signal().await;
@@ -132,7 +141,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Jobs { action } => jobs(&settings, action).await,
+        Command::Check { kind, files } => check_files(&settings, &kind, &files),
     }
+}
+
+/// Every file gets its JSON line, even one that cannot be read; the exit code says only whether
+/// the command itself worked.
+fn check_files(settings: &Settings, kind: &str, files: &[PathBuf]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let kind: pipeline::DocKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+    let cfg = &settings.checks;
+    let mut out = std::io::stdout().lock();
+    for path in files {
+        let size = std::fs::metadata(path).map(|m| m.len());
+        let mut report = match size {
+            Ok(bytes) if bytes > cfg.max_upload_bytes => pipeline::unreadable(
+                kind,
+                pipeline::decode::DecodeError::TooLarge { bytes },
+                bytes,
+            ),
+            _ => match std::fs::read(path) {
+                Ok(bytes) => pipeline::run(&bytes, kind, cfg),
+                Err(e) => pipeline::unreadable(
+                    kind,
+                    pipeline::decode::DecodeError::Unreadable(e.to_string()),
+                    0,
+                ),
+            },
+        };
+        report.file = Some(path.display().to_string());
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 async fn jobs(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {

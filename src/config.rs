@@ -38,6 +38,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub jobs: JobSettings,
     pub log: LogSettings,
+    /// Thresholds of the automated image checks.
+    pub checks: crate::pipeline::PipelineConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -110,6 +112,8 @@ pub struct JobSettings {
     pub backoff_max_secs: u64,
     /// On shutdown, running jobs get this long to finish before they are released.
     pub shutdown_grace_secs: u64,
+    /// Pages checked at once per process (CPU-bound work on the blocking pool).
+    pub check_concurrency: usize,
 }
 
 impl Default for JobSettings {
@@ -123,6 +127,7 @@ impl Default for JobSettings {
             backoff_base_secs: 5,
             backoff_max_secs: 600,
             shutdown_grace_secs: 20,
+            check_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -236,9 +241,13 @@ impl Settings {
         if self.jobs.heartbeat_secs == 0 || self.jobs.heartbeat_secs >= self.jobs.lease_secs {
             return bad("jobs.heartbeat_secs must be above 0 and below jobs.lease_secs".into());
         }
-        if self.jobs.max_attempts < 1 || self.jobs.workers == 0 || self.server.http_workers == 0 {
+        if self.jobs.max_attempts < 1
+            || self.jobs.workers == 0
+            || self.server.http_workers == 0
+            || self.jobs.check_concurrency == 0
+        {
             return bad(
-                "jobs.max_attempts, jobs.workers and server.http_workers must be at least 1".into(),
+                "jobs.max_attempts, jobs.workers, jobs.check_concurrency and server.http_workers must be at least 1".into(),
             );
         }
         if self.database.max_connections == 0 {

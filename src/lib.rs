@@ -1,6 +1,7 @@
 //! sealdesk: automated checks and a review back-office for certificate-authority applications.
 //!
-//! The folders are the architecture: `domain` (typed values), `review` (the lifecycle and
+//! The folders are the architecture: `domain` (typed values), `pipeline` (pure image
+//! checks), `review` (the lifecycle and
 //! decisions), `jobs` (durable background work), `storage` (blobs), `web` (HTTP), `db` and
 //! `entities` (persistence), `config`, `cli` and `startup` (wiring).
 
@@ -13,6 +14,7 @@ pub mod domain;
 pub mod entities;
 pub mod intake;
 pub mod jobs;
+pub mod pipeline;
 pub mod review;
 pub mod startup;
 pub mod storage;

@@ -38,8 +38,7 @@ pub fn node_name() -> String {
 
 /// Opens the database (creating and migrating it) and the blob store.
 pub async fn open(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Arc<dyn BlobStore>)> {
-    let db = db::connect(settings).await?;
-    db::migrate(&db).await?;
+    let db = db::open(settings).await?;
     let blobs = LocalBlobStore::open(settings.blob_dir()).with_context(|| {
         format!(
             "cannot open blob store at {}",
@@ -50,8 +49,18 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Ar
 }
 
 impl Application {
-    pub async fn build(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
+    /// The service with the standard job handlers.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, |r| r).await
+    }
+
+    /// The service, with `handlers` adjusting the standard job handlers (tests add their own).
+    pub async fn build_with(
+        settings: Settings,
+        handlers: impl FnOnce(Registry) -> Registry,
+    ) -> anyhow::Result<Self> {
         let (db, blobs) = open(&settings).await?;
+        let registry = handlers(Registry::standard(blobs.clone(), &settings));
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();

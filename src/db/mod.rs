@@ -66,8 +66,23 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
         })
 }
 
+/// Applies pending migrations. On SQLite prefer [`open`]: connections of this pool that read the
+/// schema before the migration keep a stale copy of it.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
     Migrator::up(db, None).await.map_err(DbError::Migrate)
+}
+
+/// Connects and migrates. On SQLite the pool is then reopened: a connection that loaded the
+/// schema before a migration added an index prepares statements against its stale copy
+/// ("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint").
+pub async fn open(settings: &Settings) -> Result<DatabaseConnection, DbError> {
+    let db = connect(settings).await?;
+    migrate(&db).await?;
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(db);
+    }
+    db.close().await.ok();
+    connect(settings).await
 }
 
 /// Names of migrations known to this binary and not yet applied.

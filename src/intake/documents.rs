@@ -9,6 +9,8 @@ use crate::audit::{self, Actor};
 use crate::db::begin_write;
 use crate::domain::DocumentKind;
 use crate::entities::{application, document};
+use crate::jobs::check_document::{self, CheckDocument};
+use crate::jobs::{NewJob, queue};
 use crate::storage::{BlobStore, ByteStream, StorageError};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +47,12 @@ pub struct NewUpload<'a> {
     pub original_name: &'a str,
     pub media_type: &'a str,
     pub limit_bytes: u64,
+    /// Attempts the check job gets (`jobs.max_attempts`).
+    pub max_attempts: i32,
 }
 
-/// Streams `body` into `blobs` and records it as the next attempt of that document.
+/// Streams `body` into `blobs` and records it as the next attempt of that document, with the
+/// job that checks it queued in the same transaction.
 pub async fn store_document(
     db: &sea_orm::DatabaseConnection,
     blobs: &dyn BlobStore,
@@ -90,6 +95,15 @@ pub async fn store_document(
     }
     .insert(&txn)
     .await?;
+    let check = NewJob::new(
+        check_document::KIND,
+        CheckDocument {
+            document_id: doc.id,
+        },
+        upload.max_attempts,
+    )
+    .dedupe(format!("check_document:{}", doc.id));
+    queue::enqueue(&txn, check).await?;
     audit::record(
         &txn,
         audit::Entry {

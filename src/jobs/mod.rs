@@ -1,6 +1,7 @@
 //! Durable background jobs: a queue in the database (`queue`), runners that claim and execute
 //! them with leases and heartbeats (`worker`), and the handlers, one per job kind.
 
+pub mod check_document;
 pub mod probe;
 pub mod queue;
 pub mod worker;
@@ -97,8 +98,18 @@ pub struct Registry {
 
 impl Registry {
     /// The handlers every `sealdesk serve` runs.
-    pub fn standard() -> Self {
-        Self::default().with(probe::ProbeHandler)
+    pub fn standard(
+        blobs: Arc<dyn crate::storage::BlobStore>,
+        settings: &crate::config::Settings,
+    ) -> Self {
+        let permits = Arc::new(tokio::sync::Semaphore::new(settings.jobs.check_concurrency));
+        Self::default()
+            .with(probe::ProbeHandler)
+            .with(check_document::CheckDocumentHandler {
+                blobs,
+                config: Arc::new(settings.checks.clone()),
+                permits,
+            })
     }
 
     pub fn with(mut self, handler: impl JobHandler + 'static) -> Self {

@@ -145,3 +145,55 @@ async fn config_prints_the_effective_settings_with_the_password_redacted() {
     );
     assert!(!stdout.contains("s3cret"));
 }
+
+#[tokio::test]
+async fn check_prints_one_json_line_per_file_even_for_files_it_cannot_read() {
+    let db = TestDb::new().await;
+    let dir = db.dir.path();
+    std::fs::write(dir.join("scan.jpg"), crate::intake::page_jpeg()).unwrap();
+    std::fs::write(dir.join("renamed.jpg"), b"%PDF-1.7\n1 0 obj\n").unwrap();
+    std::fs::write(dir.join("empty.png"), b"").unwrap();
+    let out = db
+        .command()
+        .args([
+            "check",
+            "--kind",
+            "business_license",
+            "scan.jpg",
+            "renamed.jpg",
+            "empty.png",
+            "missing.jpg",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    let codes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["checks"]["format"]["code"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(
+        codes,
+        ["ok", "format.pdf", "format.empty", "format.unreadable"]
+    );
+    assert_eq!(lines[0]["file"], "scan.jpg");
+    assert_eq!(lines[0]["kind"], "business_license");
+    assert_eq!(lines[0]["verdict"], "pass");
+    assert!(lines[0]["elapsed_ms"].as_f64().unwrap() > 0.0);
+    assert!(lines.iter().skip(1).all(|l| l["verdict"] == "fail"));
+
+    let out = db
+        .command()
+        .args(["check", "--kind", "passport", "scan.jpg"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "an unknown kind is a usage error");
+}

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sealdesk::config::{Overrides, Settings};
-use sealdesk::jobs::Registry;
 use sealdesk::startup::Application;
 use secrecy::SecretString;
 use tempfile::TempDir;
@@ -59,9 +58,7 @@ impl TestDb {
     /// A new connection pool on the migrated database (a second "node" when called twice).
     pub async fn connect(&self) -> DatabaseConnection {
         let s = self.settings();
-        let db = sealdesk::db::connect(&s).await.expect("connect");
-        sealdesk::db::migrate(&db).await.expect("migrate");
-        db
+        sealdesk::db::open(&s).await.expect("open database")
     }
 
     /// Environment for a `sealdesk` child process on this database.
@@ -99,12 +96,8 @@ impl TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Registry::standard()).await
-}
-
-pub async fn spawn_app_with(registry: Registry) -> TestApp {
     let test_db = TestDb::new().await;
-    let app = Application::build(test_db.settings(), registry)
+    let app = Application::build(test_db.settings())
         .await
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());

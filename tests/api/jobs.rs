@@ -105,13 +105,13 @@ async fn two_nodes_racing_for_the_same_jobs_never_run_one_twice() {
     }
     let a = spawn_workers(
         node_a.clone(),
-        Registry::standard(),
+        Registry::default().with(probe::ProbeHandler),
         fast_settings(3),
         "node-a",
     );
     let b = spawn_workers(
         node_b.clone(),
-        Registry::standard(),
+        Registry::default().with(probe::ProbeHandler),
         fast_settings(3),
         "node-b",
     );
@@ -198,7 +198,12 @@ async fn shutdown_past_the_grace_period_releases_the_job_without_spending_an_att
         shutdown_grace_secs: 0,
         ..fast_settings(1)
     };
-    let pool = spawn_workers(conn.clone(), Registry::standard(), settings, "node-r");
+    let pool = spawn_workers(
+        conn.clone(),
+        Registry::default().with(probe::ProbeHandler),
+        settings,
+        "node-r",
+    );
     eventually(Duration::from_secs(30), "job claimed", || async {
         job(&conn, id).await.state == "running"
     })
@@ -370,4 +375,30 @@ async fn a_worker_that_lost_its_lease_cannot_complete_the_job() {
     ));
     queue::complete(&conn, &fresh).await.unwrap();
     assert_eq!(job(&conn, id).await.state, "done");
+}
+
+#[tokio::test]
+async fn every_pooled_connection_of_an_opened_database_sees_the_migrated_schema() {
+    // Regression: on SQLite, connections that read the schema before the migration ran kept a
+    // stale copy, and the queue's upsert then failed on the missing unique index.
+    let db = TestDb::new().await;
+    let conn = sealdesk::db::open(&db.settings()).await.unwrap();
+    // Each held transaction pins one pooled connection, so each upsert runs on another one.
+    let mut held = Vec::new();
+    for i in 0..6 {
+        let job = NewJob::new(
+            probe::KIND,
+            Probe {
+                tag: format!("c{i}"),
+                work_ms: 0,
+            },
+            5,
+        )
+        .dedupe(format!("k{i}"));
+        assert!(queue::enqueue(&conn, job).await.unwrap().is_some());
+        held.push(conn.begin().await.unwrap());
+    }
+    for txn in held {
+        txn.rollback().await.unwrap();
+    }
 }

@@ -1,0 +1,57 @@
+//! Every threshold of every check, with its unit in its name. Deserialised from the `[checks]`
+//! section of the configuration; the defaults are the values the accuracy report was measured with.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Uploads larger than this are refused before decoding.
+    pub max_upload_bytes: u64,
+    /// Width × height read from the header; larger images are refused before decoding
+    /// (decompression bombs).
+    pub max_pixels: u64,
+    /// Longest side in pixels, also checked from the header.
+    pub max_side_px: u32,
+    /// Paper the page is assumed to be printed on (A4).
+    pub paper_width_mm: f64,
+    pub paper_height_mm: f64,
+    /// Below `min_dpi_fail` the scan fails; below `min_dpi_warn` it warns.
+    pub min_dpi_fail: f64,
+    pub min_dpi_warn: f64,
+    /// A pixel is coloured when max(R,G,B) − min(R,G,B) reaches this (0–255).
+    pub colour_min_chroma: u8,
+    /// A scan is colour when at least this share of its pixels is coloured.
+    pub colour_min_fraction: f64,
+    /// Paper luminance (0–255, the page's typical bright level) below which the scan is too
+    /// dark: warn, then fail.
+    pub exposure_dark_warn_paper_luma: f64,
+    pub exposure_dark_fail_paper_luma: f64,
+    /// Ink contrast (paper minus ink luminance, 0–255) below which text is washed out.
+    pub exposure_washed_out_contrast: f64,
+    /// Share of the page that is blown-out white in a region brighter than the paper (glare).
+    pub exposure_glare_fraction: f64,
+    /// (brightest − darkest) paper luminance across the page, relative to the brightest.
+    pub exposure_uneven_ratio: f64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 20 * 1024 * 1024,
+            max_pixels: 60_000_000,
+            max_side_px: 12_000,
+            paper_width_mm: 210.0,
+            paper_height_mm: 297.0,
+            min_dpi_fail: 150.0,
+            min_dpi_warn: 190.0,
+            colour_min_chroma: 48,
+            colour_min_fraction: 0.0005,
+            exposure_dark_warn_paper_luma: 150.0,
+            exposure_dark_fail_paper_luma: 110.0,
+            exposure_washed_out_contrast: 60.0,
+            exposure_glare_fraction: 0.02,
+            exposure_uneven_ratio: 0.35,
+        }
+    }
+}

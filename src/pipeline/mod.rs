@@ -1,0 +1,110 @@
+//! The image pipeline: upload bytes + document kind + configuration in, a [`CheckReport`] out.
+//! Pure and synchronous: no database, no async, no files, no global state. The CLI, the job
+//! worker and the benchmarks all call [`run`].
+
+pub mod checks;
+pub mod config;
+pub mod decode;
+pub mod page;
+pub mod report;
+
+use std::time::Instant;
+
+pub use config::PipelineConfig;
+pub use report::{CheckReport, Status, Verdict};
+
+use crate::domain::DocumentKind;
+use crate::domain::application::string_enum;
+use report::{Checks, Finding, Transform};
+
+string_enum! {
+    /// What kind of page a scan is, which decides the checks that apply.
+    DocKind {
+        IdCard => "id_card", "身份证复印件";
+        BusinessLicense => "business_license", "营业执照副本复印件";
+        ApplicationForm => "application_form", "数字证书申请表";
+        SealSample => "seal_sample", "电子印章取样表";
+        ChangeStatement => "change_statement", "证书变更说明";
+        Other => "other", "其他材料";
+    }
+}
+
+impl DocKind {
+    /// Every document the CA asks for is stamped with the company seal, so it must be scanned
+    /// in colour for the seal to stay red.
+    pub fn requires_seal(self) -> bool {
+        self != Self::Other
+    }
+}
+
+impl From<DocumentKind> for DocKind {
+    fn from(k: DocumentKind) -> Self {
+        match k {
+            DocumentKind::ApplicationForm => Self::ApplicationForm,
+            DocumentKind::SealSample => Self::SealSample,
+            DocumentKind::BusinessLicense => Self::BusinessLicense,
+            DocumentKind::LegalRepIdCard | DocumentKind::OperatorIdCard => Self::IdCard,
+            DocumentKind::ChangeStatement => Self::ChangeStatement,
+        }
+    }
+}
+
+/// The report for a file that could not even be read (missing, unreadable, too large to load).
+pub fn unreadable(kind: DocKind, error: decode::DecodeError, bytes: u64) -> CheckReport {
+    let format = Finding::with(
+        Status::Fail,
+        error.code(),
+        error.message_zh(),
+        report::FormatInfo {
+            bytes,
+            ..Default::default()
+        },
+    );
+    let checks = Checks {
+        format,
+        resolution: None,
+        exposure: None,
+        colour: None,
+    };
+    CheckReport {
+        file: None,
+        kind,
+        verdict: checks.verdict(),
+        elapsed_ms: 0.0,
+        transform: Transform::default(),
+        checks,
+    }
+}
+
+/// Checks one upload.
+pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
+    let started = Instant::now();
+    let checks = match decode::decode(bytes, cfg) {
+        Err((e, info)) => Checks {
+            format: Finding::with(Status::Fail, e.code(), e.message_zh(), info),
+            resolution: None,
+            exposure: None,
+            colour: None,
+        },
+        Ok(decoded) => {
+            let page = page::Page::new(decoded.rgb, decoded.grayscale_source);
+            Checks {
+                format: Finding::pass(decoded.info),
+                resolution: Some(checks::resolution::check(&page, cfg)),
+                exposure: Some(checks::exposure::check(&page, cfg)),
+                colour: Some(checks::colour::check(&page, kind, cfg)),
+            }
+        }
+    };
+    CheckReport {
+        file: None,
+        kind,
+        verdict: checks.verdict(),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        transform: Transform::default(),
+        checks,
+    }
+}
+
+/// Stored with each report so a re-run after an algorithm change can be told apart.
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p1");

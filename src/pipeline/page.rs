@@ -1,0 +1,89 @@
+//! The decoded page in the forms the checks share: full-resolution RGB and luma, and a small
+//! luma copy (about 1/4 linear size) for page-level statistics. Built once per upload.
+
+use image::{GrayImage, RgbImage, imageops};
+
+pub struct Page {
+    pub rgb: RgbImage,
+    pub luma: GrayImage,
+    /// Box-downscaled luma; `small_scale` is its size relative to `luma`.
+    pub small: GrayImage,
+    pub small_scale: f64,
+    /// The file itself had no colour channels (a grayscale JPEG or PNG).
+    pub grayscale_source: bool,
+}
+
+/// Integer luma (BT.601), as JPEG defines Y.
+pub fn luma_of(p: [u8; 3]) -> u8 {
+    ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114 + 500) / 1000) as u8
+}
+
+impl Page {
+    pub fn new(rgb: RgbImage, grayscale_source: bool) -> Self {
+        let (w, h) = rgb.dimensions();
+        let mut luma = GrayImage::new(w, h);
+        for (src, dst) in rgb.pixels().zip(luma.pixels_mut()) {
+            dst[0] = luma_of(src.0);
+        }
+        let factor = 4u32;
+        let small = box_downscale(&luma, factor);
+        Self {
+            rgb,
+            luma,
+            small,
+            small_scale: 1.0 / f64::from(factor),
+            grayscale_source,
+        }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.rgb.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.rgb.height()
+    }
+}
+
+/// Mean of each `f`×`f` block (partial blocks at the edges averaged over what they hold).
+pub fn box_downscale(img: &GrayImage, f: u32) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let (sw, sh) = (w.div_ceil(f).max(1), h.div_ceil(f).max(1));
+    let mut sums = vec![0u32; (sw * sh) as usize];
+    let mut counts = vec![0u32; (sw * sh) as usize];
+    for (y, row) in img.rows().enumerate() {
+        let base = (y as u32 / f * sw) as usize;
+        for (x, p) in row.enumerate() {
+            let i = base + (x as u32 / f) as usize;
+            sums[i] += u32::from(p[0]);
+            counts[i] += 1;
+        }
+    }
+    GrayImage::from_fn(sw, sh, |x, y| {
+        let i = (y * sw + x) as usize;
+        image::Luma([(sums[i] / counts[i].max(1)) as u8])
+    })
+}
+
+/// Rotates by quarter turns clockwise.
+pub fn rotate_quarters(img: &GrayImage, quarters: u8) -> GrayImage {
+    match quarters % 4 {
+        1 => imageops::rotate90(img),
+        2 => imageops::rotate180(img),
+        3 => imageops::rotate270(img),
+        _ => img.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downscale_averages_blocks_including_ragged_edges() {
+        let img = GrayImage::from_fn(5, 3, |x, _| image::Luma([if x < 4 { 100 } else { 200 }]));
+        let s = box_downscale(&img, 4);
+        assert_eq!(s.dimensions(), (2, 1));
+        assert_eq!((s.get_pixel(0, 0)[0], s.get_pixel(1, 0)[0]), (100, 200));
+    }
+}

@@ -1,0 +1,157 @@
+//! The check report: the stable JSON contract other tools read (see the README).
+//! Every check object has a `status`; when it is not `pass` it also has a stable `code` and a
+//! Chinese `message`. Coordinates are pixels of the image as uploaded, after EXIF orientation.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    /// The check could not see enough to tell: a person decides. Never counted as a pass.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// One check's outcome: status, code and message, plus what it measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding<T> {
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(flatten)]
+    pub value: T,
+}
+
+impl<T> Finding<T> {
+    pub fn pass(value: T) -> Self {
+        Self {
+            status: Status::Pass,
+            code: None,
+            message: None,
+            value,
+        }
+    }
+
+    pub fn with(status: Status, code: &'static str, message: impl Into<String>, value: T) -> Self {
+        if status == Status::Pass {
+            return Self::pass(value);
+        }
+        Self {
+            status,
+            code: Some(code),
+            message: Some(message.into()),
+            value,
+        }
+    }
+}
+
+/// `[x, y, w, h]` in pixels.
+pub type BBox = [u32; 4];
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FormatInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<&'static str>,
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// EXIF orientation tag that was applied (1 = none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exif_orientation: Option<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    pub dpi: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Colour {
+    pub is_colour: bool,
+    /// Share of pixels with visible colour.
+    pub coloured_fraction: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exposure {
+    /// Mean luminance, 0–255.
+    pub mean_luma: f64,
+    /// Paper minus ink luminance, 0–255.
+    pub contrast: f64,
+    /// Share of the page blown out by glare.
+    pub glare_fraction: f64,
+    /// (brightest − darkest) paper luminance relative to the brightest.
+    pub unevenness: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<BBox>,
+}
+
+/// How to show the page upright and straight to a reviewer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Transform {
+    /// Quarter turns clockwise that make the page upright.
+    pub quarter_turns: u8,
+    /// Degrees to rotate clockwise after the quarter turns to straighten it.
+    pub deskew_deg: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Checks {
+    pub format: Finding<FormatInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Finding<Resolution>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Finding<Exposure>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colour: Option<Finding<Colour>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub kind: super::DocKind,
+    pub verdict: Verdict,
+    pub elapsed_ms: f64,
+    pub transform: Transform,
+    pub checks: Checks,
+}
+
+impl Checks {
+    pub fn statuses(&self) -> Vec<Status> {
+        let mut s = vec![self.format.status];
+        s.extend(self.resolution.as_ref().map(|f| f.status));
+        s.extend(self.exposure.as_ref().map(|f| f.status));
+        s.extend(self.colour.as_ref().map(|f| f.status));
+        s
+    }
+
+    /// Fail if any check failed; warn if any warned or could not tell; pass otherwise.
+    pub fn verdict(&self) -> Verdict {
+        let s = self.statuses();
+        if s.contains(&Status::Fail) {
+            Verdict::Fail
+        } else if s
+            .iter()
+            .any(|x| matches!(x, Status::Warn | Status::Unknown))
+        {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        }
+    }
+}
