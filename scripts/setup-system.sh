@@ -6,7 +6,7 @@ set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(gcc libc6-dev pkg-config ca-certificates)
-test_pkgs=(postgresql-15 procps)
+test_pkgs=(postgresql-15 procps fonts-noto-cjk fonts-dejavu-core)
 
 case "$profile" in
   build) pkgs=("${build_pkgs[@]}") ;;

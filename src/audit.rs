@@ -32,10 +32,7 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
-pub async fn record(
-    db: &impl ConnectionTrait,
-    entry: Entry<'_>,
-) -> Result<audit_event::Model, DbErr> {
+pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>) -> Result<audit_event::Model, DbErr> {
     let (actor_type, actor_id) = entry.actor.parts();
     audit_event::ActiveModel {
         at: Set(chrono::Utc::now()),

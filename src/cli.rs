@@ -14,11 +14,7 @@ use crate::startup::{Application, shutdown_signal};
 use crate::{db, demo, pipeline, startup, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "sealdesk",
-    version,
-    about = "Document review for certificate applications"
-)]
+#[command(name = "sealdesk", version, about = "Document review for certificate applications")]
 pub struct Cli {
     /// Configuration file (default: ./sealdesk.toml when present).
     #[arg(long, global = true)]
@@ -59,6 +55,13 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Render the labelled synthetic scans (images + labels.jsonl) into a folder.
+    Fixtures {
+        #[arg(long, default_value = "fixtures/generated")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Inspect and administer background jobs.
     Jobs {
         #[command(subcommand)]
@@ -96,21 +99,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
-    let settings = Settings::load(
-        cli.config.as_deref(),
-        &Overrides {
-            bind,
-            data_dir: cli.data_dir.clone(),
-        },
-    )?;
+    let settings =
+        Settings::load(cli.config.as_deref(), &Overrides { bind, data_dir: cli.data_dir.clone() })?;
     match cli.command {
         Command::Config => {
             print!("{}", settings.to_redacted_toml());
             Ok(())
         }
-        Command::Serve {
-            demo: with_demo, ..
-        } => {
+        Command::Serve { demo: with_demo, .. } => {
             telemetry::init(&settings.log);
             if with_demo {
                 let (db, _) = startup::open(&settings).await?;
@@ -142,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Jobs { action } => jobs(&settings, action).await,
         Command::Check { kind, files } => check_files(&settings, &kind, &files),
+        Command::Fixtures { out, seed } => write_fixtures(&out, seed),
     }
 }
 
@@ -155,24 +152,36 @@ fn check_files(settings: &Settings, kind: &str, files: &[PathBuf]) -> anyhow::Re
     for path in files {
         let size = std::fs::metadata(path).map(|m| m.len());
         let mut report = match size {
-            Ok(bytes) if bytes > cfg.max_upload_bytes => pipeline::unreadable(
-                kind,
-                pipeline::decode::DecodeError::TooLarge { bytes },
-                bytes,
-            ),
+            Ok(bytes) if bytes > cfg.max_upload_bytes => {
+                pipeline::unreadable(kind, pipeline::decode::DecodeError::TooLarge { bytes }, bytes)
+            }
             _ => match std::fs::read(path) {
                 Ok(bytes) => pipeline::run(&bytes, kind, cfg),
-                Err(e) => pipeline::unreadable(
-                    kind,
-                    pipeline::decode::DecodeError::Unreadable(e.to_string()),
-                    0,
-                ),
+                Err(e) => {
+                    pipeline::unreadable(kind, pipeline::decode::DecodeError::Unreadable(e.to_string()), 0)
+                }
             },
         };
         report.file = Some(path.display().to_string());
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     }
+    Ok(())
+}
+
+fn write_fixtures(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let fonts = crate::fixtures::Fonts::system()?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut labels = std::fs::File::create(out.join("labels.jsonl"))?;
+    let mut cases = crate::fixtures::set::skew_set(&fonts, 24, 15.0, seed);
+    cases.extend(crate::fixtures::set::clarity_set(&fonts, seed));
+    for case in &cases {
+        let file = format!("{}.jpg", case.name);
+        std::fs::write(out.join(&file), &case.bytes)?;
+        writeln!(labels, "{}", serde_json::json!({ "file": file, "truth": case.truth }))?;
+    }
+    println!("{} fixtures written to {}", cases.len(), out.display());
     Ok(())
 }
 
@@ -192,10 +201,7 @@ async fn jobs(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {
                 .await?;
             for j in rows {
                 let err = j.last_error.unwrap_or_default();
-                println!(
-                    "#{} {} {} attempts={}/{} {err}",
-                    j.id, j.kind, j.state, j.attempts, j.max_attempts
-                );
+                println!("#{} {} {} attempts={}/{} {err}", j.id, j.kind, j.state, j.attempts, j.max_attempts);
             }
         }
         JobsAction::Retry { id } => {
@@ -204,14 +210,8 @@ async fn jobs(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {
             println!("job {id} queued again");
         }
         JobsAction::Probe { work_ms, tag } => {
-            let job = NewJob::new(
-                probe::KIND,
-                probe::Probe { tag, work_ms },
-                settings.jobs.max_attempts,
-            );
-            let id = queue::enqueue(&db, job)
-                .await?
-                .context("probe not enqueued")?;
+            let job = NewJob::new(probe::KIND, probe::Probe { tag, work_ms }, settings.jobs.max_attempts);
+            let id = queue::enqueue(&db, job).await?.context("probe not enqueued")?;
             println!("probe job {id} queued");
         }
     }

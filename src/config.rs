@@ -15,10 +15,7 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Invalid(String),
     #[error("configuration file {path}: {source}")]
-    File {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    File { path: PathBuf, source: std::io::Error },
 }
 
 impl ConfigError {
@@ -53,10 +50,7 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:8080".into(),
-            http_workers: 2,
-        }
+        Self { bind: "127.0.0.1:8080".into(), http_workers: 2 }
     }
 }
 
@@ -72,11 +66,7 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self {
-            url: None,
-            max_connections: 10,
-            connect_timeout_secs: 10,
-        }
+        Self { url: None, max_connections: 10, connect_timeout_secs: 10 }
     }
 }
 
@@ -89,9 +79,7 @@ pub struct StorageSettings {
 
 impl Default for StorageSettings {
     fn default() -> Self {
-        Self {
-            data_dir: PathBuf::from("./data"),
-        }
+        Self { data_dir: PathBuf::from("./data") }
     }
 }
 
@@ -143,10 +131,7 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Pretty,
-            filter: "info,sqlx=warn,sea_orm=warn".into(),
-        }
+        Self { format: LogFormat::Pretty, filter: "info,sqlx=warn,sea_orm=warn".into() }
     }
 }
 
@@ -192,20 +177,13 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         match file {
             Some(path) => {
-                std::fs::metadata(path).map_err(|source| ConfigError::File {
-                    path: path.into(),
-                    source,
-                })?;
+                std::fs::metadata(path).map_err(|source| ConfigError::File { path: path.into(), source })?;
                 figment = figment.merge(Toml::file_exact(path));
             }
             None => figment = figment.merge(Toml::file("sealdesk.toml")),
         }
         figment = figment
-            .merge(
-                Env::raw()
-                    .only(&["DATABASE_URL"])
-                    .map(|_| "database.url".into()),
-            )
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
             .merge(Env::prefixed("SEALDESK__").split("__"));
         if let Some(bind) = &overrides.bind {
             figment = figment.merge(Serialized::default("server.bind", bind));
@@ -213,9 +191,8 @@ impl Settings {
         if let Some(dir) = &overrides.data_dir {
             figment = figment.merge(Serialized::default("storage.data_dir", dir));
         }
-        let settings: Settings = figment
-            .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string().replace('\n', "; ")))?;
+        let settings: Settings =
+            figment.extract().map_err(|e| ConfigError::Invalid(e.to_string().replace('\n', "; ")))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -223,10 +200,7 @@ impl Settings {
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: String| Err(ConfigError::Invalid(m));
         if self.server.bind.parse::<SocketAddr>().is_err() {
-            return bad(format!(
-                "server.bind {:?} is not an address like 127.0.0.1:8080",
-                self.server.bind
-            ));
+            return bad(format!("server.bind {:?} is not an address like 127.0.0.1:8080", self.server.bind));
         }
         if let Some(url) = &self.database.url {
             let url = url.expose_secret();
@@ -258,10 +232,7 @@ impl Settings {
 
     pub fn bind_addr(&self) -> SocketAddr {
         // Checked in `validate`.
-        self.server
-            .bind
-            .parse()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
+        self.server.bind.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 
     pub fn blob_dir(&self) -> PathBuf {
@@ -295,19 +266,13 @@ mod tests {
         s.database.url = Some(SecretString::from("postgres://ca:hunter2@db:5432/sealdesk"));
         let shown = s.to_redacted_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(
-            shown.contains("postgres://ca:[redacted]@db:5432/sealdesk"),
-            "{shown}"
-        );
+        assert!(shown.contains("postgres://ca:[redacted]@db:5432/sealdesk"), "{shown}");
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]
     fn default_database_is_sqlite_in_the_data_dir() {
         let s = Settings::default();
-        assert_eq!(
-            s.database_url().expose_secret(),
-            "sqlite://./data/sealdesk.db?mode=rwc"
-        );
+        assert_eq!(s.database_url().expose_secret(), "sqlite://./data/sealdesk.db?mode=rwc");
     }
 }

@@ -3,8 +3,7 @@
 //! hard-coded) and every state is reached through the real lifecycle, audit trail included.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
 use crate::audit::Actor;
@@ -74,14 +73,7 @@ const COMPANIES: &[Company] = &[
 ];
 
 /// (company index, operation, certificate type, delivery, years, target state)
-const APPLICATIONS: &[(
-    usize,
-    OperationType,
-    CertificateType,
-    Delivery,
-    i32,
-    ApplicationState,
-)] = {
+const APPLICATIONS: &[(usize, OperationType, CertificateType, Delivery, i32, ApplicationState)] = {
     use ApplicationState::*;
     use CertificateType::*;
     use Delivery::*;
@@ -135,11 +127,10 @@ fn path_to(target: ApplicationState, needs_documents: bool) -> Vec<Event> {
 }
 
 fn uscc(c: &Company) -> anyhow::Result<Uscc> {
-    let org_check = crate::domain::uscc::org_check_char(c.org_body)
-        .ok_or_else(|| anyhow::anyhow!("org code"))?;
+    let org_check =
+        crate::domain::uscc::org_check_char(c.org_body).ok_or_else(|| anyhow::anyhow!("org code"))?;
     let first17 = format!("91{}{}{org_check}", c.district, c.org_body);
-    let check = crate::domain::uscc::check_char(&first17)
-        .ok_or_else(|| anyhow::anyhow!("uscc alphabet"))?;
+    let check = crate::domain::uscc::check_char(&first17).ok_or_else(|| anyhow::anyhow!("uscc alphabet"))?;
     Ok(Uscc::parse(&format!("{first17}{check}"))?)
 }
 
@@ -152,10 +143,8 @@ fn resident_id(district: &str, birth: &str, seq: u32) -> anyhow::Result<Resident
 /// Loads the demo data unless it is already there. Returns a one-line summary.
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
     let first = uscc(&COMPANIES[0])?;
-    let existing = organisation::Entity::find()
-        .filter(organisation::Column::Uscc.eq(first.as_str()))
-        .count(db)
-        .await?;
+    let existing =
+        organisation::Entity::find().filter(organisation::Column::Uscc.eq(first.as_str())).count(db).await?;
     if existing > 0 {
         return Ok("demo data already loaded".into());
     }
@@ -214,11 +203,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
         }
     }
     txn.commit().await?;
-    Ok(format!(
-        "demo data loaded: {} organisations, {} applications",
-        COMPANIES.len(),
-        APPLICATIONS.len()
-    ))
+    Ok(format!("demo data loaded: {} organisations, {} applications", COMPANIES.len(), APPLICATIONS.len()))
 }
 
 #[cfg(test)]
@@ -228,10 +213,7 @@ mod tests {
     #[test]
     fn every_state_is_in_the_demo() {
         for s in ApplicationState::ALL {
-            assert!(
-                APPLICATIONS.iter().any(|a| a.5 == *s),
-                "{s} missing from demo"
-            );
+            assert!(APPLICATIONS.iter().any(|a| a.5 == *s), "{s} missing from demo");
         }
     }
 

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod entities;
+pub mod fixtures;
 pub mod intake;
 pub mod jobs;
 pub mod pipeline;

@@ -7,10 +7,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = sealdesk::cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sealdesk: error: cannot start the async runtime: {e}");

@@ -25,26 +25,16 @@ pub struct Application {
 
 /// A name for this process's job runners, unique across nodes and restarts.
 pub fn node_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
     let short = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    format!(
-        "{}-{}-{short}",
-        if host.is_empty() { "node" } else { &host },
-        std::process::id()
-    )
+    format!("{}-{}-{short}", if host.is_empty() { "node" } else { &host }, std::process::id())
 }
 
 /// Opens the database (creating and migrating it) and the blob store.
 pub async fn open(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Arc<dyn BlobStore>)> {
     let db = db::open(settings).await?;
-    let blobs = LocalBlobStore::open(settings.blob_dir()).with_context(|| {
-        format!(
-            "cannot open blob store at {}",
-            settings.blob_dir().display()
-        )
-    })?;
+    let blobs = LocalBlobStore::open(settings.blob_dir())
+        .with_context(|| format!("cannot open blob store at {}", settings.blob_dir().display()))?;
     Ok((db, Arc::new(blobs)))
 }
 
@@ -82,12 +72,7 @@ impl Application {
         .run();
         let workers = spawn_workers(db.clone(), registry, settings.jobs.clone(), &node_name());
         tracing::info!(port, backend = ?db.get_database_backend(), "sealdesk serving");
-        Ok(Self {
-            port,
-            server,
-            workers,
-            db,
-        })
+        Ok(Self { port, server, workers, db })
     }
 
     pub fn port(&self) -> u16 {
@@ -115,11 +100,10 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

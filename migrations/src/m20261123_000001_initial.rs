@@ -8,17 +8,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 fn now(col: &'static str) -> ColumnDef {
-    timestamp_with_time_zone(col)
-        .default(Expr::current_timestamp())
-        .take()
+    timestamp_with_time_zone(col).default(Expr::current_timestamp()).take()
 }
 
 fn fk(from: (&'static str, &'static str), to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .take()
+    ForeignKey::create().from(from.0, from.1).to(to, "id").on_delete(ForeignKeyAction::Cascade).take()
 }
 
 fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
@@ -97,10 +91,7 @@ impl MigrationTrait for Migration {
                 .col(integer("version").default(0))
                 .col(now("created_at"))
                 .col(now("updated_at"))
-                .foreign_key(&mut fk(
-                    ("applications", "organisation_id"),
-                    "organisations",
-                ))
+                .foreign_key(&mut fk(("applications", "organisation_id"), "organisations"))
                 .foreign_key(
                     &mut ForeignKey::create()
                         .from("applications", "assignee_id")
@@ -111,24 +102,10 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "applications",
-            "idx_applications_state_queued",
-            &["state", "queued_at"],
-        ))
-        .await?;
-        m.create_index(index(
-            "applications",
-            "idx_applications_mobile",
-            &["operator_mobile"],
-        ))
-        .await?;
-        m.create_index(index(
-            "applications",
-            "idx_applications_org",
-            &["organisation_id"],
-        ))
-        .await?;
+        m.create_index(index("applications", "idx_applications_state_queued", &["state", "queued_at"]))
+            .await?;
+        m.create_index(index("applications", "idx_applications_mobile", &["operator_mobile"])).await?;
+        m.create_index(index("applications", "idx_applications_org", &["organisation_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -151,13 +128,9 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            index(
-                "documents",
-                "uq_documents_attempt",
-                &["application_id", "kind", "attempt"],
-            )
-            .unique()
-            .take(),
+            index("documents", "uq_documents_attempt", &["application_id", "kind", "attempt"])
+                .unique()
+                .take(),
         )
         .await?;
 
@@ -202,19 +175,11 @@ impl MigrationTrait for Migration {
                 // A double-clicked submit carries the same key and is refused by the index.
                 .col(string_len_uniq("idempotency_key", 64))
                 .col(now("created_at"))
-                .foreign_key(&mut fk(
-                    ("review_decisions", "application_id"),
-                    "applications",
-                ))
+                .foreign_key(&mut fk(("review_decisions", "application_id"), "applications"))
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "review_decisions",
-            "idx_decisions_application",
-            &["application_id"],
-        ))
-        .await?;
+        m.create_index(index("review_decisions", "idx_decisions_application", &["application_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -222,10 +187,7 @@ impl MigrationTrait for Migration {
                 .col(integer("decision_id"))
                 .col(string_len("reason_code", 64))
                 .primary_key(Index::create().col("decision_id").col("reason_code"))
-                .foreign_key(&mut fk(
-                    ("decision_reasons", "decision_id"),
-                    "review_decisions",
-                ))
+                .foreign_key(&mut fk(("decision_reasons", "decision_id"), "review_decisions"))
                 .take(),
         )
         .await?;
@@ -244,12 +206,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "audit_events",
-            "idx_audit_application",
-            &["application_id", "at"],
-        ))
-        .await?;
+        m.create_index(index("audit_events", "idx_audit_application", &["application_id", "at"])).await?;
 
         m.create_table(
             Table::create()
@@ -269,12 +226,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "notifications",
-            "idx_notifications_state",
-            &["state"],
-        ))
-        .await?;
+        m.create_index(index("notifications", "idx_notifications_state", &["state"])).await?;
 
         // Times are epoch milliseconds from the database's own clock, so that leases compare
         // the same way on every node and on both backends.
@@ -297,14 +249,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("jobs", "idx_jobs_claim", &["state", "run_at_ms"]))
-            .await?;
-        m.create_index(
-            index("jobs", "uq_jobs_dedupe", &["dedupe_key"])
-                .unique()
-                .take(),
-        )
-        .await?;
+        m.create_index(index("jobs", "idx_jobs_claim", &["state", "run_at_ms"])).await?;
+        m.create_index(index("jobs", "uq_jobs_dedupe", &["dedupe_key"]).unique().take()).await?;
         Ok(())
     }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use secrecy::ExposeSecret;
 
@@ -17,10 +17,7 @@ pub enum DbError {
     #[error("cannot open database {url}: {source}")]
     Connect { url: String, source: DbErr },
     #[error("cannot create data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("database migration failed: {0}")]
     Migrate(DbErr),
 }
@@ -42,10 +39,8 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
     let url = url.expose_secret();
     if url.starts_with("sqlite:") && settings.database.url.is_none() {
         let dir = &settings.storage.data_dir;
-        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
     }
     let mut opts = ConnectOptions::new(url.to_string());
     opts.max_connections(settings.database.max_connections)
@@ -58,12 +53,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
         });
-    Database::connect(opts)
-        .await
-        .map_err(|source| DbError::Connect {
-            url: redacted_url(url),
-            source,
-        })
+    Database::connect(opts).await.map_err(|source| DbError::Connect { url: redacted_url(url), source })
 }
 
 /// Applies pending migrations. On SQLite prefer [`open`]: connections of this pool that read the
@@ -87,11 +77,7 @@ pub async fn open(settings: &Settings) -> Result<DatabaseConnection, DbError> {
 
 /// Names of migrations known to this binary and not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    Ok(Migrator::get_pending_migrations(db)
-        .await?
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect())
+    Ok(Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_string()).collect())
 }
 
 /// (name, applied?) for every migration this binary knows.
@@ -99,12 +85,7 @@ pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bo
     let pending = pending_migrations(db).await?;
     Ok(Migrator::migrations()
         .iter()
-        .map(|m| {
-            (
-                m.name().to_string(),
-                !pending.contains(&m.name().to_string()),
-            )
-        })
+        .map(|m| (m.name().to_string(), !pending.contains(&m.name().to_string())))
         .collect())
 }
 

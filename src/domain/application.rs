@@ -129,11 +129,7 @@ mod tests {
     #[test]
     fn required_documents_follow_the_manual() {
         assert_eq!(OperationType::New.required_documents().len(), 5);
-        assert!(
-            OperationType::Change
-                .required_documents()
-                .contains(&DocumentKind::ChangeStatement)
-        );
+        assert!(OperationType::Change.required_documents().contains(&DocumentKind::ChangeStatement));
         assert!(!OperationType::RenewalValid.needs_documents());
         assert_eq!(
             OperationType::PinUnlock.required_documents(),

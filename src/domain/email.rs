@@ -10,10 +10,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let s = raw.trim();
-        let invalid = ParseError::Invalid {
-            what: WHAT,
-            detail: "format",
-        };
+        let invalid = ParseError::Invalid { what: WHAT, detail: "format" };
         if s.len() > 254 {
             return Err(invalid);
         }
@@ -22,9 +19,7 @@ impl Email {
             && local.len() <= 64
             && !local.starts_with('.')
             && !local.ends_with('.')
-            && local
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -71,9 +66,7 @@ mod tests {
 
     #[test]
     fn refuses_malformed_addresses() {
-        for bad in [
-            "", "no-at", "a@b", "a b@c.cn", "@c.cn", "a@-c.cn", ".a@c.cn", "a@c..cn",
-        ] {
+        for bad in ["", "no-at", "a@b", "a b@c.cn", "@c.cn", "a@-c.cn", ".a@c.cn", "a@c..cn"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

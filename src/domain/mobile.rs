@@ -9,34 +9,20 @@ pub struct Mobile(String);
 
 impl Mobile {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let mut s: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect();
+        let mut s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
         for prefix in ["+86", "0086"] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 s = rest.to_string();
             }
         }
         if let Some((pos, ch)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
-            return Err(ParseError::Character {
-                what: WHAT,
-                ch,
-                pos: pos + 1,
-            });
+            return Err(ParseError::Character { what: WHAT, ch, pos: pos + 1 });
         }
         if s.len() != 11 {
-            return Err(ParseError::Length {
-                what: WHAT,
-                expected: 11,
-                got: s.len(),
-            });
+            return Err(ParseError::Length { what: WHAT, expected: 11, got: s.len() });
         }
         if !s.starts_with('1') || !(b'3'..=b'9').contains(&s.as_bytes()[1]) {
-            return Err(ParseError::Invalid {
-                what: WHAT,
-                detail: "format",
-            });
+            return Err(ParseError::Invalid { what: WHAT, detail: "format" });
         }
         Ok(Self(s))
     }
@@ -63,14 +49,8 @@ mod tests {
 
     #[test]
     fn accepts_mainland_numbers_in_common_spellings() {
-        assert_eq!(
-            Mobile::parse("139 8378 7460").unwrap().as_str(),
-            "13983787460"
-        );
-        assert_eq!(
-            Mobile::parse("+86 176-2309-4654").unwrap().masked(),
-            "176****4654"
-        );
+        assert_eq!(Mobile::parse("139 8378 7460").unwrap().as_str(), "13983787460");
+        assert_eq!(Mobile::parse("+86 176-2309-4654").unwrap().masked(), "176****4654");
     }
 
     #[test]

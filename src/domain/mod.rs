@@ -21,24 +21,13 @@ pub use uscc::Uscc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("{what}: wrong length (expected {expected}, got {got})")]
-    Length {
-        what: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    Length { what: &'static str, expected: usize, got: usize },
     #[error("{what}: character {ch:?} not allowed at position {pos}")]
-    Character {
-        what: &'static str,
-        ch: char,
-        pos: usize,
-    },
+    Character { what: &'static str, ch: char, pos: usize },
     #[error("{what}: check character should be {expected}")]
     CheckDigit { what: &'static str, expected: char },
     #[error("{what}: {detail}")]
-    Invalid {
-        what: &'static str,
-        detail: &'static str,
-    },
+    Invalid { what: &'static str, detail: &'static str },
 }
 
 impl ParseError {
@@ -64,11 +53,7 @@ impl ParseError {
             _ => "填写内容",
         };
         match self {
-            Self::Length {
-                what,
-                expected,
-                got,
-            } => {
+            Self::Length { what, expected, got } => {
                 format!("{}应为{}位，当前为{}位", noun(what), expected, got)
             }
             Self::Character { what, ch, pos } => {
@@ -104,10 +89,7 @@ pub fn mask(value: &str, head: usize, tail: usize) -> String {
 
 /// Normalises what people type: trims, drops inner spaces and dashes, upper-cases.
 fn normalise(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    raw.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// ISO 7064 MOD 11-2 check character for a string of digits (resident ID bodies).

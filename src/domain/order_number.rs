@@ -25,41 +25,22 @@ impl OrderNumber {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let s = normalise(raw);
         if s.len() != LEN {
-            return Err(ParseError::Length {
-                what: WHAT,
-                expected: LEN,
-                got: s.chars().count(),
-            });
+            return Err(ParseError::Length { what: WHAT, expected: LEN, got: s.chars().count() });
         }
         if !s.starts_with("SD") {
-            return Err(ParseError::Invalid {
-                what: WHAT,
-                detail: "format",
-            });
+            return Err(ParseError::Invalid { what: WHAT, detail: "format" });
         }
         for (i, ch) in s.chars().enumerate().skip(2) {
             if !(ch.is_ascii_digit() || (i == LEN - 1 && ch == 'X')) {
-                return Err(ParseError::Character {
-                    what: WHAT,
-                    ch,
-                    pos: i + 1,
-                });
+                return Err(ParseError::Character { what: WHAT, ch, pos: i + 1 });
             }
         }
-        let expected = mod11_2(&s[2..LEN - 1]).ok_or(ParseError::Invalid {
-            what: WHAT,
-            detail: "format",
-        })?;
+        let expected = mod11_2(&s[2..LEN - 1]).ok_or(ParseError::Invalid { what: WHAT, detail: "format" })?;
         if s.as_bytes()[LEN - 1] as char != expected {
-            return Err(ParseError::CheckDigit {
-                what: WHAT,
-                expected,
-            });
+            return Err(ParseError::CheckDigit { what: WHAT, expected });
         }
-        NaiveDate::parse_from_str(&s[2..10], "%Y%m%d").map_err(|_| ParseError::Invalid {
-            what: WHAT,
-            detail: "format",
-        })?;
+        NaiveDate::parse_from_str(&s[2..10], "%Y%m%d")
+            .map_err(|_| ParseError::Invalid { what: WHAT, detail: "format" })?;
         Ok(Self(s))
     }
 
@@ -92,15 +73,8 @@ mod tests {
     fn a_mistyped_digit_is_caught() {
         let n = OrderNumber::generate(NaiveDate::from_ymd_opt(2026, 1, 2).unwrap());
         let mut bytes = n.as_str().as_bytes().to_vec();
-        bytes[12] = if bytes[12] == b'9' {
-            b'0'
-        } else {
-            bytes[12] + 1
-        };
+        bytes[12] = if bytes[12] == b'9' { b'0' } else { bytes[12] + 1 };
         let typo = String::from_utf8(bytes).unwrap();
-        assert!(matches!(
-            OrderNumber::parse(&typo),
-            Err(ParseError::CheckDigit { .. })
-        ));
+        assert!(matches!(OrderNumber::parse(&typo), Err(ParseError::CheckDigit { .. })));
     }
 }

@@ -8,8 +8,8 @@ const WHAT: &str = "resident_id";
 
 /// Province-level area codes (first two digits) in use.
 const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+    61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -28,50 +28,27 @@ impl ResidentId {
         let s = normalise(raw);
         let len = s.chars().count();
         if len != 18 {
-            return Err(ParseError::Length {
-                what: WHAT,
-                expected: 18,
-                got: len,
-            });
+            return Err(ParseError::Length { what: WHAT, expected: 18, got: len });
         }
         for (i, ch) in s.chars().enumerate() {
             let ok = ch.is_ascii_digit() || (i == 17 && ch == 'X');
             if !ok {
-                return Err(ParseError::Character {
-                    what: WHAT,
-                    ch,
-                    pos: i + 1,
-                });
+                return Err(ParseError::Character { what: WHAT, ch, pos: i + 1 });
             }
         }
-        let expected = mod11_2(&s[..17]).ok_or(ParseError::Invalid {
-            what: WHAT,
-            detail: "format",
-        })?;
+        let expected = mod11_2(&s[..17]).ok_or(ParseError::Invalid { what: WHAT, detail: "format" })?;
         if s.as_bytes()[17] as char != expected {
-            return Err(ParseError::CheckDigit {
-                what: WHAT,
-                expected,
-            });
+            return Err(ParseError::CheckDigit { what: WHAT, expected });
         }
         let province: u8 = s[..2].parse().unwrap_or(0);
         if !PROVINCES.contains(&province) {
-            return Err(ParseError::Invalid {
-                what: WHAT,
-                detail: "area code",
-            });
+            return Err(ParseError::Invalid { what: WHAT, detail: "area code" });
         }
-        let birth =
-            NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").map_err(|_| ParseError::Invalid {
-                what: WHAT,
-                detail: "birth date",
-            })?;
+        let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
+            .map_err(|_| ParseError::Invalid { what: WHAT, detail: "birth date" })?;
         let today = chrono::Utc::now().date_naive();
         if birth.year() < 1900 || birth > today {
-            return Err(ParseError::Invalid {
-                what: WHAT,
-                detail: "birth date",
-            });
+            return Err(ParseError::Invalid { what: WHAT, detail: "birth date" });
         }
         Ok(Self(s))
     }
@@ -111,10 +88,7 @@ mod tests {
     #[test]
     fn published_examples_parse() {
         let id = ResidentId::parse("11010519491231002X").unwrap();
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.sex(), Sex::Female);
         let id = ResidentId::parse("360426199101010071").unwrap();
         assert_eq!(id.sex(), Sex::Male);
@@ -130,47 +104,21 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         use ParseError::*;
-        assert!(matches!(
-            ResidentId::parse("110105194912310021"),
-            Err(CheckDigit { expected: 'X', .. })
-        ));
-        assert!(matches!(
-            ResidentId::parse("11010519491231X02X"),
-            Err(Character { pos: 15, .. })
-        ));
+        assert!(matches!(ResidentId::parse("110105194912310021"), Err(CheckDigit { expected: 'X', .. })));
+        assert!(matches!(ResidentId::parse("11010519491231X02X"), Err(Character { pos: 15, .. })));
         // Valid check digit, impossible date (Feb 30).
         let body = "11010519490230002";
         let id = format!("{body}{}", mod11_2(body).unwrap());
-        assert!(matches!(
-            ResidentId::parse(&id),
-            Err(Invalid {
-                detail: "birth date",
-                ..
-            })
-        ));
+        assert!(matches!(ResidentId::parse(&id), Err(Invalid { detail: "birth date", .. })));
         let body = "99010519491231002";
         let id = format!("{body}{}", mod11_2(body).unwrap());
-        assert!(matches!(
-            ResidentId::parse(&id),
-            Err(Invalid {
-                detail: "area code",
-                ..
-            })
-        ));
+        assert!(matches!(ResidentId::parse(&id), Err(Invalid { detail: "area code", .. })));
     }
 
     fn valid_body() -> impl Strategy<Value = String> {
-        (
-            0..PROVINCES.len(),
-            0u32..10_000,
-            1900i32..2020,
-            1u32..=12,
-            1u32..=28,
-            0u32..1000,
+        (0..PROVINCES.len(), 0u32..10_000, 1900i32..2020, 1u32..=12, 1u32..=28, 0u32..1000).prop_map(
+            |(p, area, y, m, d, seq)| format!("{:02}{:04}{y:04}{m:02}{d:02}{seq:03}", PROVINCES[p], area),
         )
-            .prop_map(|(p, area, y, m, d, seq)| {
-                format!("{:02}{:04}{y:04}{m:02}{d:02}{seq:03}", PROVINCES[p], area)
-            })
     }
 
     proptest! {

@@ -6,9 +6,7 @@ use super::{ParseError, mask, normalise};
 const WHAT: &str = "uscc";
 /// Values 0–30; I, O, S, V and Z are never used.
 pub(crate) const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,42 +39,21 @@ impl Uscc {
         let s = normalise(raw);
         let len = s.chars().count();
         if len != 18 {
-            return Err(ParseError::Length {
-                what: WHAT,
-                expected: 18,
-                got: len,
-            });
+            return Err(ParseError::Length { what: WHAT, expected: 18, got: len });
         }
         for (i, ch) in s.chars().enumerate() {
-            let ok = if (2..8).contains(&i) {
-                ch.is_ascii_digit()
-            } else {
-                ALPHABET.contains(ch)
-            };
+            let ok = if (2..8).contains(&i) { ch.is_ascii_digit() } else { ALPHABET.contains(ch) };
             if !ok {
-                return Err(ParseError::Character {
-                    what: WHAT,
-                    ch,
-                    pos: i + 1,
-                });
+                return Err(ParseError::Character { what: WHAT, ch, pos: i + 1 });
             }
         }
-        let expected = check_char(&s[..17]).ok_or(ParseError::Invalid {
-            what: WHAT,
-            detail: "format",
-        })?;
+        let expected = check_char(&s[..17]).ok_or(ParseError::Invalid { what: WHAT, detail: "format" })?;
         if s.as_bytes()[17] as char != expected {
-            return Err(ParseError::CheckDigit {
-                what: WHAT,
-                expected,
-            });
+            return Err(ParseError::CheckDigit { what: WHAT, expected });
         }
         match org_check_char(&s[8..16]) {
             Some(c) if c == s.as_bytes()[16] as char => Ok(Self(s)),
-            _ => Err(ParseError::Invalid {
-                what: WHAT,
-                detail: "organisation code check",
-            }),
+            _ => Err(ParseError::Invalid { what: WHAT, detail: "organisation code check" }),
         }
     }
 
@@ -108,10 +85,7 @@ mod tests {
 
     #[test]
     fn published_examples_parse() {
-        assert_eq!(
-            Uscc::parse("91110000600037341L").unwrap().area_code(),
-            "110000"
-        );
+        assert_eq!(Uscc::parse("91110000600037341L").unwrap().area_code(), "110000");
         assert!(Uscc::parse("9144030071526726XG").is_ok());
         assert!(Uscc::parse("9144 0300 7152 6726 xg").is_ok());
     }
@@ -119,29 +93,13 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         use ParseError::*;
-        assert!(matches!(
-            Uscc::parse("91110000600037341A"),
-            Err(CheckDigit { expected: 'L', .. })
-        ));
+        assert!(matches!(Uscc::parse("91110000600037341A"), Err(CheckDigit { expected: 'L', .. })));
         // 'O' is not in the alphabet.
-        assert!(matches!(
-            Uscc::parse("9111000060003734OL"),
-            Err(Character {
-                ch: 'O',
-                pos: 17,
-                ..
-            })
-        ));
+        assert!(matches!(Uscc::parse("9111000060003734OL"), Err(Character { ch: 'O', pos: 17, .. })));
         // Organisation-code check broken but GB 32100 check recomputed to pass.
         let body = "91110000600037342";
         let code = format!("{body}{}", check_char(body).unwrap());
-        assert!(matches!(
-            Uscc::parse(&code),
-            Err(Invalid {
-                detail: "organisation code check",
-                ..
-            })
-        ));
+        assert!(matches!(Uscc::parse(&code), Err(Invalid { detail: "organisation code check", .. })));
     }
 
     fn valid_code() -> impl Strategy<Value = String> {

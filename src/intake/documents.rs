@@ -59,10 +59,7 @@ pub async fn store_document(
     upload: NewUpload<'_>,
     body: ByteStream<'_>,
 ) -> Result<document::Model, IntakeError> {
-    let exists = application::Entity::find_by_id(upload.application_id)
-        .one(db)
-        .await?
-        .is_some();
+    let exists = application::Entity::find_by_id(upload.application_id).one(db).await?.is_some();
     if !exists {
         return Err(IntakeError::ApplicationNotFound(upload.application_id));
     }
@@ -95,14 +92,8 @@ pub async fn store_document(
     }
     .insert(&txn)
     .await?;
-    let check = NewJob::new(
-        check_document::KIND,
-        CheckDocument {
-            document_id: doc.id,
-        },
-        upload.max_attempts,
-    )
-    .dedupe(format!("check_document:{}", doc.id));
+    let check = NewJob::new(check_document::KIND, CheckDocument { document_id: doc.id }, upload.max_attempts)
+        .dedupe(format!("check_document:{}", doc.id));
     queue::enqueue(&txn, check).await?;
     audit::record(
         &txn,

@@ -43,10 +43,8 @@ impl JobHandler for CheckDocumentHandler {
             .one(&ctx.db)
             .await?
             .ok_or_else(|| JobError::Permanent(format!("document {document_id} does not exist")))?;
-        let kind: DocumentKind = doc
-            .kind
-            .parse()
-            .map_err(|e| JobError::Permanent(format!("document {document_id}: {e}")))?;
+        let kind: DocumentKind =
+            doc.kind.parse().map_err(|e| JobError::Permanent(format!("document {document_id}: {e}")))?;
         let key = BlobKey::parse(&doc.blob_key).map_err(|e| JobError::Permanent(e.to_string()))?;
         let bytes = match self.blobs.get(&key).await {
             Ok(b) => b,
@@ -56,16 +54,11 @@ impl JobHandler for CheckDocumentHandler {
             Err(e) => return Err(JobError::Retry(e.to_string())),
         };
 
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| JobError::Retry(e.to_string()))?;
+        let _permit = self.permits.acquire().await.map_err(|e| JobError::Retry(e.to_string()))?;
         let config = self.config.clone();
-        let report =
-            tokio::task::spawn_blocking(move || pipeline::run(&bytes, kind.into(), &config))
-                .await
-                .map_err(|e| JobError::Retry(format!("pipeline task failed: {e}")))?;
+        let report = tokio::task::spawn_blocking(move || pipeline::run(&bytes, kind.into(), &config))
+            .await
+            .map_err(|e| JobError::Retry(format!("pipeline task failed: {e}")))?;
         drop(_permit);
 
         let verdict = serde_json::to_value(report.verdict).unwrap_or_default();
@@ -93,10 +86,7 @@ impl JobHandler for CheckDocumentHandler {
             )
             .exec(&txn)
             .await?;
-        if let (Some(w), Some(h)) = (
-            report.checks.format.value.width,
-            report.checks.format.value.height,
-        ) {
+        if let (Some(w), Some(h)) = (report.checks.format.value.width, report.checks.format.value.height) {
             let mut am: document::ActiveModel = doc.into();
             am.width_px = Set(Some(w as i32));
             am.height_px = Set(Some(h as i32));

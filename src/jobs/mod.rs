@@ -52,11 +52,7 @@ pub struct JobContext {
 
 impl JobContext {
     pub(crate) fn new(job: ClaimedJob, db: DatabaseConnection) -> Self {
-        Self {
-            job,
-            db,
-            finished: AtomicBool::new(false),
-        }
+        Self { job, db, finished: AtomicBool::new(false) }
     }
 
     /// Marks the job done within `txn`, the transaction holding the job's effects. Fails with
@@ -98,18 +94,13 @@ pub struct Registry {
 
 impl Registry {
     /// The handlers every `sealdesk serve` runs.
-    pub fn standard(
-        blobs: Arc<dyn crate::storage::BlobStore>,
-        settings: &crate::config::Settings,
-    ) -> Self {
+    pub fn standard(blobs: Arc<dyn crate::storage::BlobStore>, settings: &crate::config::Settings) -> Self {
         let permits = Arc::new(tokio::sync::Semaphore::new(settings.jobs.check_concurrency));
-        Self::default()
-            .with(probe::ProbeHandler)
-            .with(check_document::CheckDocumentHandler {
-                blobs,
-                config: Arc::new(settings.checks.clone()),
-                permits,
-            })
+        Self::default().with(probe::ProbeHandler).with(check_document::CheckDocumentHandler {
+            blobs,
+            config: Arc::new(settings.checks.clone()),
+            permits,
+        })
     }
 
     pub fn with(mut self, handler: impl JobHandler + 'static) -> Self {

@@ -96,11 +96,7 @@ pub async fn claim(
     let backend = db.get_database_backend();
     let now = now_ms_sql(backend);
     let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
-    let lock = if backend == DbBackend::Postgres {
-        "FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
          lease_until_ms = {now} + $2 \
@@ -144,33 +140,15 @@ async fn fenced(
         n + 3
     );
     let mut values = extra;
-    values.extend([
-        Value::from(job.id),
-        job.worker.as_str().into(),
-        job.attempt.into(),
-    ]);
+    values.extend([Value::from(job.id), job.worker.as_str().into(), job.attempt.into()]);
     let res = db.execute_raw(stmt(db, sql, values)).await?;
-    if res.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(QueueError::LeaseLost(job.id))
-    }
+    if res.rows_affected() == 1 { Ok(()) } else { Err(QueueError::LeaseLost(job.id)) }
 }
 
 /// Extends the lease. `LeaseLost` tells the worker to stop: someone else owns the job now.
-pub async fn heartbeat(
-    db: &impl ConnectionTrait,
-    job: &ClaimedJob,
-    lease_ms: i64,
-) -> Result<(), QueueError> {
+pub async fn heartbeat(db: &impl ConnectionTrait, job: &ClaimedJob, lease_ms: i64) -> Result<(), QueueError> {
     let now = now_ms_sql(db.get_database_backend());
-    fenced(
-        db,
-        job,
-        &format!("lease_until_ms = {now} + $1"),
-        vec![lease_ms.into()],
-    )
-    .await
+    fenced(db, job, &format!("lease_until_ms = {now} + $1"), vec![lease_ms.into()]).await
 }
 
 /// Marks the job done. Call it inside the transaction that applies the job's effects: if the
@@ -227,20 +205,14 @@ pub async fn retry_dead(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbEr
         "UPDATE jobs SET state = 'queued', attempts = 0, run_at_ms = {now}, finished_at_ms = NULL \
          WHERE id = $1 AND state = 'dead'"
     );
-    Ok(db
-        .execute_raw(stmt(db, sql, vec![id.into()]))
-        .await?
-        .rows_affected()
-        == 1)
+    Ok(db.execute_raw(stmt(db, sql, vec![id.into()])).await?.rows_affected() == 1)
 }
 
 /// Number of jobs in each state.
 pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
     let sql = "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state".to_string();
     let rows = db.query_all_raw(stmt(db, sql, vec![])).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "state")?, r.try_get("", "n")?)))
-        .collect()
+    rows.iter().map(|r| Ok((r.try_get("", "state")?, r.try_get("", "n")?))).collect()
 }
 
 /// Retry delay for the attempt that just failed: base·2^(attempt−1), capped.

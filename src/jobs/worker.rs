@@ -89,8 +89,7 @@ impl Runner {
         while !*self.stop.borrow() {
             match queue::claim(&self.db, &self.id, &kinds, self.lease_ms()).await {
                 Ok(Some(job)) => {
-                    let span =
-                        info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempt);
+                    let span = info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempt);
                     self.execute(job).instrument(span).await;
                     continue;
                 }
@@ -121,11 +120,8 @@ impl Runner {
         let mut task = AbortOnDrop(tokio::spawn(
             async move { handler.run(&task_ctx).await }.instrument(tracing::Span::current()),
         ));
-        let heartbeat = AbortOnDrop(tokio::spawn(heartbeat(
-            self.db.clone(),
-            job.clone(),
-            self.settings.clone(),
-        )));
+        let heartbeat =
+            AbortOnDrop(tokio::spawn(heartbeat(self.db.clone(), job.clone(), self.settings.clone())));
 
         let outcome = tokio::select! {
             res = &mut task.0 => Some(res),

@@ -33,6 +33,15 @@ pub struct PipelineConfig {
     pub exposure_glare_fraction: f64,
     /// (brightest − darkest) paper luminance across the page, relative to the brightest.
     pub exposure_uneven_ratio: f64,
+    /// Skew up to `max_skew_deg_pass` passes, up to `max_skew_deg_warn` warns, beyond fails.
+    pub max_skew_deg_pass: f64,
+    pub max_skew_deg_warn: f64,
+    /// Angles searched either side of level.
+    pub skew_search_deg: f64,
+    /// Fewer dark pixels than this (at quarter size) and the skew is unknown.
+    pub skew_min_ink_points: usize,
+    /// Peak-to-median ratio of the projection scores below which the angle is not trusted.
+    pub skew_min_confidence: f64,
 }
 
 impl Default for PipelineConfig {
@@ -52,6 +61,11 @@ impl Default for PipelineConfig {
             exposure_washed_out_contrast: 60.0,
             exposure_glare_fraction: 0.02,
             exposure_uneven_ratio: 0.35,
+            max_skew_deg_pass: 2.0,
+            max_skew_deg_warn: 5.0,
+            skew_search_deg: 20.0,
+            skew_min_ink_points: 400,
+            skew_min_confidence: 1.2,
         }
     }
 }

@@ -4,9 +4,7 @@
 
 use std::io::Cursor;
 
-use image::{
-    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage, metadata::Orientation,
-};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage, metadata::Orientation};
 
 use super::config::PipelineConfig;
 use super::report::FormatInfo;
@@ -58,15 +56,13 @@ impl DecodeError {
             Self::Empty => format!("文件为空。{UPLOAD}"),
             Self::Pdf => format!("上传的是PDF文件，不是图片。{UPLOAD}"),
             Self::Heic => {
-                "上传的是HEIC格式照片，请在手机设置中改为“兼容性最佳”后重新拍摄，或上传JPG图片"
-                    .into()
+                "上传的是HEIC格式照片，请在手机设置中改为“兼容性最佳”后重新拍摄，或上传JPG图片".into()
             }
             Self::Unsupported(f) => format!("不支持{f}格式。{UPLOAD}"),
             Self::NotAnImage => format!("文件不是图片。{UPLOAD}"),
-            Self::TooLarge { bytes } => format!(
-                "文件过大（{:.1}MB）。请降低扫描分辨率后重新上传",
-                *bytes as f64 / 1_048_576.0
-            ),
+            Self::TooLarge { bytes } => {
+                format!("文件过大（{:.1}MB）。请降低扫描分辨率后重新上传", *bytes as f64 / 1_048_576.0)
+            }
             Self::TooManyPixels { width, height } => {
                 format!("图片尺寸过大（{width}×{height}像素）。请以200–300dpi扫描后重新上传")
             }
@@ -113,17 +109,7 @@ pub fn sniff(bytes: &[u8]) -> Result<(ImageFormat, &'static str), DecodeError> {
     }
     if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
         let brand = &bytes[8..12];
-        if [
-            &b"heic"[..],
-            b"heix",
-            b"hevc",
-            b"heim",
-            b"heis",
-            b"mif1",
-            b"msf1",
-        ]
-        .contains(&brand)
-        {
+        if [&b"heic"[..], b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"].contains(&brand) {
             return Err(DecodeError::Heic);
         }
         if brand == b"avif" {
@@ -164,10 +150,7 @@ fn exif_tag(o: Orientation) -> u8 {
 }
 
 pub fn decode(bytes: &[u8], cfg: &PipelineConfig) -> Result<Decoded, (DecodeError, FormatInfo)> {
-    let mut info = FormatInfo {
-        bytes: bytes.len() as u64,
-        ..Default::default()
-    };
+    let mut info = FormatInfo { bytes: bytes.len() as u64, ..Default::default() };
     let fail = |e: DecodeError, info: &FormatInfo| Err((e, info.clone()));
     let (format, media_type) = match sniff(bytes) {
         Ok(f) => f,
@@ -213,20 +196,15 @@ pub fn decode(bytes: &[u8], cfg: &PipelineConfig) -> Result<Decoded, (DecodeErro
     info.exif_orientation = Some(exif_tag(orientation));
     info.width = Some(image.width());
     info.height = Some(image.height());
-    Ok(Decoded {
-        rgb: to_rgb_on_white(image),
-        info,
-        grayscale_source,
-    })
+    Ok(Decoded { rgb: to_rgb_on_white(image), info, grayscale_source })
 }
 
 fn classify(e: image::ImageError, info: &FormatInfo) -> DecodeError {
     use image::ImageError as E;
     match e {
-        E::Limits(_) => DecodeError::TooManyPixels {
-            width: info.width.unwrap_or(0),
-            height: info.height.unwrap_or(0),
-        },
+        E::Limits(_) => {
+            DecodeError::TooManyPixels { width: info.width.unwrap_or(0), height: info.height.unwrap_or(0) }
+        }
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => DecodeError::Truncated,
         E::Unsupported(u) => DecodeError::Corrupt(u.to_string()),
         other => {

@@ -13,13 +13,13 @@ fn cfg() -> PipelineConfig {
 
 /// A 120×80 page: white, with a red square in the top-left corner (to see rotations).
 fn marked() -> RgbImage {
-    RgbImage::from_fn(120, 80, |x, y| {
-        if x < 20 && y < 20 {
-            Rgb([220, 20, 20])
-        } else {
-            Rgb([250, 250, 250])
-        }
-    })
+    RgbImage::from_fn(
+        120,
+        80,
+        |x, y| {
+            if x < 20 && y < 20 { Rgb([220, 20, 20]) } else { Rgb([250, 250, 250]) }
+        },
+    )
 }
 
 fn jpeg(img: &RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
@@ -28,20 +28,13 @@ fn jpeg(img: &RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
     if let Some(exif) = exif {
         enc.set_exif_metadata(exif).unwrap();
     }
-    enc.write_image(
-        img.as_raw(),
-        img.width(),
-        img.height(),
-        image::ExtendedColorType::Rgb8,
-    )
-    .unwrap();
+    enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8).unwrap();
     out
 }
 
 fn png(img: &DynamicImage) -> Vec<u8> {
     let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
     out
 }
 
@@ -59,12 +52,7 @@ fn an_empty_file_is_empty() {
 
 #[test]
 fn a_pdf_renamed_jpg_is_named_as_a_pdf() {
-    let (e, info) = decode(
-        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
-        &cfg(),
-    )
-    .err()
-    .unwrap();
+    let (e, info) = decode(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", &cfg()).err().unwrap();
     assert_eq!(e, DecodeError::Pdf);
     assert!(e.message_zh().contains("PDF"));
     assert_eq!(info.media_type, None);
@@ -74,9 +62,7 @@ fn a_pdf_renamed_jpg_is_named_as_a_pdf() {
 fn heic_gif_and_random_bytes_are_refused_by_name() {
     assert_eq!(code(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), "format.heic");
     assert_eq!(code(b"GIF89a\x01\0\x01\0"), "format.unsupported");
-    let noise: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     assert_eq!(code(&noise), "format.not_image");
 }
 
@@ -104,11 +90,7 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -132,10 +114,7 @@ fn a_decompression_bomb_is_refused_from_its_header_before_decoding() {
 
 #[test]
 fn an_oversized_upload_is_refused_before_decoding() {
-    let small = PipelineConfig {
-        max_upload_bytes: 100,
-        ..cfg()
-    };
+    let small = PipelineConfig { max_upload_bytes: 100, ..cfg() };
     let (e, _) = decode(&jpeg(&marked(), None), &small).err().unwrap();
     assert!(matches!(e, DecodeError::TooLarge { .. }));
 }
@@ -156,16 +135,12 @@ fn a_cmyk_jpeg_decodes_to_the_right_colours() {
     }
     let mut out = Vec::new();
     let enc = jpeg_encoder::Encoder::new(&mut out, 95);
-    enc.encode(&cmyk, w, h, jpeg_encoder::ColorType::Cmyk)
-        .unwrap();
+    enc.encode(&cmyk, w, h, jpeg_encoder::ColorType::Cmyk).unwrap();
     let d = decode(&out, &cfg()).unwrap();
     let paper = d.rgb.get_pixel(50, 40).0;
     let mark = d.rgb.get_pixel(5, 5).0;
     assert!(paper.iter().all(|&c| c > 230), "paper {paper:?}");
-    assert!(
-        mark[0] > 180 && mark[1] < 90 && mark[2] < 90,
-        "mark {mark:?}"
-    );
+    assert!(mark[0] > 180 && mark[1] < 90 && mark[2] < 90, "mark {mark:?}");
 }
 
 #[test]
@@ -181,10 +156,7 @@ fn transparency_is_paper_white_and_grey_files_are_marked_grey() {
     let img: ImageBuffer<Rgba<u8>, Vec<u8>> =
         ImageBuffer::from_fn(10, 10, |x, _| Rgba([0, 0, 0, if x < 5 { 0 } else { 255 }]));
     let d = decode(&png(&DynamicImage::ImageRgba8(img)), &cfg()).unwrap();
-    assert_eq!(
-        (d.rgb.get_pixel(0, 0).0, d.rgb.get_pixel(9, 0).0),
-        ([255; 3], [0; 3])
-    );
+    assert_eq!((d.rgb.get_pixel(0, 0).0, d.rgb.get_pixel(9, 0).0), ([255; 3], [0; 3]));
     assert!(!d.grayscale_source);
     let grey = DynamicImage::ImageLuma8(image::GrayImage::from_pixel(10, 10, image::Luma([128])));
     assert!(decode(&png(&grey), &cfg()).unwrap().grayscale_source);
@@ -221,11 +193,6 @@ fn the_pipeline_reports_bad_input_as_a_failed_format_finding() {
     assert_eq!(r.verdict, crate::pipeline::Verdict::Fail);
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["checks"]["format"]["code"], "format.pdf");
-    assert!(
-        json["checks"]["format"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("JPG")
-    );
+    assert!(json["checks"]["format"]["message"].as_str().unwrap().contains("JPG"));
     assert!(json["checks"].get("resolution").is_none());
 }

@@ -55,17 +55,9 @@ pub fn unreadable(kind: DocKind, error: decode::DecodeError, bytes: u64) -> Chec
         Status::Fail,
         error.code(),
         error.message_zh(),
-        report::FormatInfo {
-            bytes,
-            ..Default::default()
-        },
+        report::FormatInfo { bytes, ..Default::default() },
     );
-    let checks = Checks {
-        format,
-        resolution: None,
-        exposure: None,
-        colour: None,
-    };
+    let checks = Checks::format_only(format);
     CheckReport {
         file: None,
         kind,
@@ -80,28 +72,27 @@ pub fn unreadable(kind: DocKind, error: decode::DecodeError, bytes: u64) -> Chec
 pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
     let started = Instant::now();
     let checks = match decode::decode(bytes, cfg) {
-        Err((e, info)) => Checks {
-            format: Finding::with(Status::Fail, e.code(), e.message_zh(), info),
-            resolution: None,
-            exposure: None,
-            colour: None,
-        },
+        Err((e, info)) => Checks::format_only(Finding::with(Status::Fail, e.code(), e.message_zh(), info)),
         Ok(decoded) => {
             let page = page::Page::new(decoded.rgb, decoded.grayscale_source);
             Checks {
                 format: Finding::pass(decoded.info),
                 resolution: Some(checks::resolution::check(&page, cfg)),
+                skew: Some(checks::skew::check(&page, cfg)),
                 exposure: Some(checks::exposure::check(&page, cfg)),
                 colour: Some(checks::colour::check(&page, kind, cfg)),
             }
         }
     };
+    // A reviewer sees the page straightened by the measured angle (clockwise to undo it).
+    let deskew_deg = checks.skew.as_ref().and_then(|f| f.value.angle_deg).unwrap_or(0.0);
+    let transform = Transform { quarter_turns: 0, deskew_deg };
     CheckReport {
         file: None,
         kind,
         verdict: checks.verdict(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
-        transform: Transform::default(),
+        transform,
         checks,
     }
 }

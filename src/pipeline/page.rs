@@ -11,6 +11,10 @@ pub struct Page {
     pub small_scale: f64,
     /// The file itself had no colour channels (a grayscale JPEG or PNG).
     pub grayscale_source: bool,
+    /// Luma below which a full-resolution pixel is ink.
+    pub ink_threshold: u8,
+    /// The same for the small copy, where thin strokes are averaged lighter.
+    pub ink_threshold_small: u8,
 }
 
 /// Integer luma (BT.601), as JPEG defines Y.
@@ -27,12 +31,16 @@ impl Page {
         }
         let factor = 4u32;
         let small = box_downscale(&luma, factor);
+        let (paper, ink) = levels(&luma, 2);
+        let (paper_s, ink_s) = levels(&small, 1);
         Self {
             rgb,
             luma,
             small,
             small_scale: 1.0 / f64::from(factor),
             grayscale_source,
+            ink_threshold: midpoint(paper, ink, 0.5),
+            ink_threshold_small: midpoint(paper_s, ink_s, 0.35),
         }
     }
 
@@ -43,6 +51,21 @@ impl Page {
     pub fn height(&self) -> u32 {
         self.rgb.height()
     }
+}
+
+/// (paper, ink) luma: the 75th and 0.5th percentiles, sampling every `step`-th pixel.
+fn levels(img: &GrayImage, step: usize) -> (u8, u8) {
+    let mut hist = [0u32; 256];
+    for p in img.as_raw().iter().step_by(step) {
+        hist[*p as usize] += 1;
+    }
+    use crate::pipeline::checks::hist_quantile;
+    (hist_quantile(&hist, 0.75), hist_quantile(&hist, 0.005))
+}
+
+/// A threshold `share` of the way from paper down to ink.
+fn midpoint(paper: u8, ink: u8, share: f64) -> u8 {
+    (f64::from(paper) - (f64::from(paper) - f64::from(ink)) * share).round() as u8
 }
 
 /// Mean of each `f`×`f` block (partial blocks at the edges averaged over what they hold).

@@ -36,24 +36,14 @@ pub struct Finding<T> {
 
 impl<T> Finding<T> {
     pub fn pass(value: T) -> Self {
-        Self {
-            status: Status::Pass,
-            code: None,
-            message: None,
-            value,
-        }
+        Self { status: Status::Pass, code: None, message: None, value }
     }
 
     pub fn with(status: Status, code: &'static str, message: impl Into<String>, value: T) -> Self {
         if status == Status::Pass {
             return Self::pass(value);
         }
-        Self {
-            status,
-            code: Some(code),
-            message: Some(message.into()),
-            value,
-        }
+        Self { status, code: Some(code), message: Some(message.into()), value }
     }
 }
 
@@ -100,6 +90,14 @@ pub struct Exposure {
     pub regions: Vec<BBox>,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct Skew {
+    /// Counter-clockwise positive; absent when too little could be seen.
+    pub angle_deg: Option<f64>,
+    /// Peak-to-median ratio of the projection scores (1 = no structure).
+    pub confidence: f64,
+}
+
 /// How to show the page upright and straight to a reviewer.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Transform {
@@ -114,6 +112,8 @@ pub struct Checks {
     pub format: Finding<FormatInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Finding<Resolution>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skew: Option<Finding<Skew>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exposure: Option<Finding<Exposure>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,9 +132,15 @@ pub struct CheckReport {
 }
 
 impl Checks {
+    /// Only the format finding: the file could not be decoded, so nothing else was looked at.
+    pub fn format_only(format: Finding<FormatInfo>) -> Self {
+        Self { format, resolution: None, skew: None, exposure: None, colour: None }
+    }
+
     pub fn statuses(&self) -> Vec<Status> {
         let mut s = vec![self.format.status];
         s.extend(self.resolution.as_ref().map(|f| f.status));
+        s.extend(self.skew.as_ref().map(|f| f.status));
         s.extend(self.exposure.as_ref().map(|f| f.status));
         s.extend(self.colour.as_ref().map(|f| f.status));
         s
@@ -145,10 +151,7 @@ impl Checks {
         let s = self.statuses();
         if s.contains(&Status::Fail) {
             Verdict::Fail
-        } else if s
-            .iter()
-            .any(|x| matches!(x, Status::Warn | Status::Unknown))
-        {
+        } else if s.iter().any(|x| matches!(x, Status::Warn | Status::Unknown)) {
             Verdict::Warn
         } else {
             Verdict::Pass

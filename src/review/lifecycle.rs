@@ -64,11 +64,7 @@ impl TransitionError {
     pub const CODE: &'static str = "application.invalid_transition";
 
     pub fn message_zh(&self) -> String {
-        format!(
-            "申请当前状态为“{}”，不能执行“{}”",
-            self.from.label_zh(),
-            self.event.label_zh()
-        )
+        format!("申请当前状态为“{}”，不能执行“{}”", self.from.label_zh(), self.event.label_zh())
     }
 }
 
@@ -112,14 +108,8 @@ mod tests {
     use ApplicationState as S;
     use Event as E;
 
-    const WITH_DOCS: Context = Context {
-        operation: OperationType::New,
-        delivery: Delivery::Courier,
-    };
-    const NO_DOCS: Context = Context {
-        operation: OperationType::RenewalValid,
-        delivery: Delivery::Pickup,
-    };
+    const WITH_DOCS: Context = Context { operation: OperationType::New, delivery: Delivery::Courier };
+    const NO_DOCS: Context = Context { operation: OperationType::RenewalValid, delivery: Delivery::Pickup };
 
     /// The whole allowed table, written out once by hand: (from, event, context) → to.
     fn allowed() -> Vec<(S, E, Context, S)> {
@@ -154,9 +144,7 @@ mod tests {
                 for event in E::ALL {
                     let expected = table
                         .iter()
-                        .find(|(f, e, c, _)| {
-                            f == from && e == event && c.operation == ctx.operation
-                        })
+                        .find(|(f, e, c, _)| f == from && e == event && c.operation == ctx.operation)
                         .map(|(_, _, _, to)| *to);
                     let got = from.apply(*event, &ctx);
                     match expected {
@@ -166,10 +154,7 @@ mod tests {
                         }
                         None => assert_eq!(
                             got,
-                            Err(TransitionError {
-                                from: *from,
-                                event: *event
-                            }),
+                            Err(TransitionError { from: *from, event: *event }),
                             "{from} --{event}--> must be refused ({:?})",
                             ctx.operation
                         ),

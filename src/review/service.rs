@@ -78,9 +78,7 @@ pub async fn apply_event_in(
     match event {
         Event::Submit => stamps.push(application::Column::SubmittedAt),
         Event::ChecksDone | Event::SkipChecks => stamps.push(application::Column::QueuedAt),
-        Event::Approve | Event::Return | Event::Reject => {
-            stamps.push(application::Column::DecidedAt)
-        }
+        Event::Approve | Event::Return | Event::Reject => stamps.push(application::Column::DecidedAt),
         _ => {}
     }
     if to.is_terminal() {
@@ -90,25 +88,14 @@ pub async fn apply_event_in(
         update = update.col_expr(col, Expr::value(now));
     }
     if event == Event::Resubmit {
-        update = update.col_expr(
-            application::Column::Resubmissions,
-            Expr::value(app.resubmissions + 1),
-        );
+        update = update.col_expr(application::Column::Resubmissions, Expr::value(app.resubmissions + 1));
     }
-    if matches!(
-        to,
-        ApplicationState::Approved | ApplicationState::Returned | ApplicationState::Rejected
-    ) {
+    if matches!(to, ApplicationState::Approved | ApplicationState::Returned | ApplicationState::Rejected) {
         // A decided case leaves its reviewer's hands.
-        update = update
-            .col_expr(
-                application::Column::AssigneeId,
-                Expr::value(Option::<i32>::None),
-            )
-            .col_expr(
-                application::Column::ClaimedAt,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            );
+        update = update.col_expr(application::Column::AssigneeId, Expr::value(Option::<i32>::None)).col_expr(
+            application::Column::ClaimedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        );
     }
     let res = update
         .filter(application::Column::Id.eq(application_id))

@@ -55,11 +55,7 @@ impl LocalBlobStore {
         let cutoff = SystemTime::now() - older_than;
         for entry in std::fs::read_dir(self.root.join("tmp"))? {
             let entry = entry?;
-            let old = entry
-                .metadata()?
-                .modified()
-                .map(|t| t <= cutoff)
-                .unwrap_or(true);
+            let old = entry.metadata()?.modified().map(|t| t <= cutoff).unwrap_or(true);
             if old && std::fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
@@ -70,15 +66,9 @@ impl LocalBlobStore {
 
 #[async_trait::async_trait]
 impl BlobStore for LocalBlobStore {
-    async fn put(
-        &self,
-        mut body: ByteStream<'_>,
-        limit_bytes: u64,
-    ) -> Result<StoredBlob, StorageError> {
-        let mut tmp = TempFile {
-            path: self.root.join("tmp").join(uuid::Uuid::new_v4().to_string()),
-            armed: true,
-        };
+    async fn put(&self, mut body: ByteStream<'_>, limit_bytes: u64) -> Result<StoredBlob, StorageError> {
+        let mut tmp =
+            TempFile { path: self.root.join("tmp").join(uuid::Uuid::new_v4().to_string()), armed: true };
         let mut file = tokio::fs::File::create(&tmp.path).await?;
         let mut hasher = Sha256::new();
         let mut total: u64 = 0;
@@ -99,10 +89,7 @@ impl BlobStore for LocalBlobStore {
 
         let key = BlobKey(hex::encode(hasher.finalize()));
         let dest = self.path_of(&key);
-        let dir = dest
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.root.clone());
+        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
         tokio::fs::create_dir_all(&dir).await?;
         // Same bytes already stored: the existing file is the blob, the temp file goes.
         if tokio::fs::try_exists(&dest).await? {
@@ -120,9 +107,7 @@ impl BlobStore for LocalBlobStore {
     async fn get(&self, key: &BlobKey) -> Result<Bytes, StorageError> {
         match tokio::fs::read(self.path_of(key)).await {
             Ok(b) => Ok(Bytes::from(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(StorageError::NotFound(key.0.clone()))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound(key.0.clone())),
             Err(e) => Err(e.into()),
         }
     }
@@ -145,20 +130,14 @@ mod tests {
     use futures_util::stream;
 
     fn chunks(parts: Vec<Result<&'static [u8], std::io::Error>>) -> ByteStream<'static> {
-        Box::pin(stream::iter(
-            parts.into_iter().map(|p| p.map(Bytes::from_static)),
-        ))
+        Box::pin(stream::iter(parts.into_iter().map(|p| p.map(Bytes::from_static))))
     }
 
     fn files_under(dir: &Path) -> Vec<PathBuf> {
         let mut out = vec![];
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
-            if p.is_dir() {
-                out.extend(files_under(&p))
-            } else {
-                out.push(p)
-            }
+            if p.is_dir() { out.extend(files_under(&p)) } else { out.push(p) }
         }
         out
     }
@@ -167,19 +146,10 @@ mod tests {
     async fn put_is_content_addressed_and_deduplicated() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalBlobStore::open(dir.path()).unwrap();
-        let a = store
-            .put(chunks(vec![Ok(b"hello "), Ok(b"world")]), 100)
-            .await
-            .unwrap();
-        let b = store
-            .put(chunks(vec![Ok(b"hello world")]), 100)
-            .await
-            .unwrap();
+        let a = store.put(chunks(vec![Ok(b"hello "), Ok(b"world")]), 100).await.unwrap();
+        let b = store.put(chunks(vec![Ok(b"hello world")]), 100).await.unwrap();
         assert_eq!(a, b);
-        assert_eq!(
-            a.key.as_str(),
-            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
-        );
+        assert_eq!(a.key.as_str(), "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
         assert_eq!(&store.get(&a.key).await.unwrap()[..], b"hello world");
         assert_eq!(files_under(dir.path()).len(), 1);
         store.delete(&a.key).await.unwrap();
@@ -191,23 +161,11 @@ mod tests {
     async fn an_interrupted_or_oversized_or_empty_put_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalBlobStore::open(dir.path()).unwrap();
-        let broken = chunks(vec![
-            Ok(b"partial"),
-            Err(std::io::Error::other("connection reset")),
-        ]);
-        assert!(matches!(
-            store.put(broken, 100).await,
-            Err(StorageError::Interrupted(_))
-        ));
+        let broken = chunks(vec![Ok(b"partial"), Err(std::io::Error::other("connection reset"))]);
+        assert!(matches!(store.put(broken, 100).await, Err(StorageError::Interrupted(_))));
         let big = chunks(vec![Ok(b"0123456789"), Ok(b"0123456789")]);
-        assert!(matches!(
-            store.put(big, 15).await,
-            Err(StorageError::TooLarge { limit: 15 })
-        ));
-        assert!(matches!(
-            store.put(chunks(vec![]), 15).await,
-            Err(StorageError::Empty)
-        ));
+        assert!(matches!(store.put(big, 15).await, Err(StorageError::TooLarge { limit: 15 })));
+        assert!(matches!(store.put(chunks(vec![]), 15).await, Err(StorageError::Empty)));
         assert!(files_under(dir.path()).is_empty());
     }
 
@@ -216,15 +174,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalBlobStore::open(dir.path()).unwrap();
         // A body that sends one chunk and then never finishes, as a client that hangs up.
-        let body: ByteStream<'static> = Box::pin(
-            stream::iter([Ok(Bytes::from_static(b"first chunk"))]).chain(stream::pending()),
-        );
+        let body: ByteStream<'static> =
+            Box::pin(stream::iter([Ok(Bytes::from_static(b"first chunk"))]).chain(stream::pending()));
         let put = store.put(body, 100);
-        assert!(
-            tokio::time::timeout(Duration::from_millis(100), put)
-                .await
-                .is_err()
-        );
+        assert!(tokio::time::timeout(Duration::from_millis(100), put).await.is_err());
         assert!(files_under(dir.path()).is_empty());
     }
 

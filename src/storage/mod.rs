@@ -22,11 +22,7 @@ impl BlobKey {
     /// Only 64 lowercase hex digits: a key can never be a path.
     pub fn parse(s: &str) -> Result<Self, StorageError> {
         let ok = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if ok {
-            Ok(Self(s.to_string()))
-        } else {
-            Err(StorageError::BadKey(s.chars().take(80).collect()))
-        }
+        if ok { Ok(Self(s.to_string())) } else { Err(StorageError::BadKey(s.chars().take(80).collect())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -84,8 +80,7 @@ impl StorageError {
 pub trait BlobStore: Send + Sync {
     /// Streams `body` into the store, refusing more than `limit_bytes` and empty bodies.
     /// Returns once the blob is durable; on any error nothing is left behind.
-    async fn put(&self, body: ByteStream<'_>, limit_bytes: u64)
-    -> Result<StoredBlob, StorageError>;
+    async fn put(&self, body: ByteStream<'_>, limit_bytes: u64) -> Result<StoredBlob, StorageError>;
 
     async fn get(&self, key: &BlobKey) -> Result<Bytes, StorageError>;
 

@@ -11,25 +11,19 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let backend = format!("{:?}", state.db.get_database_backend()).to_lowercase();
     if let Err(e) = db::ping(&state.db).await {
         tracing::warn!(error = %e, "health: database unreachable");
-        return HttpResponse::ServiceUnavailable().json(
-            json!({ "status": "unavailable", "code": "health.database", "backend": backend }),
-        );
+        return HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "code": "health.database", "backend": backend }));
     }
     let pending = match db::pending_migrations(&state.db).await {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "health: cannot read migrations");
-            return HttpResponse::ServiceUnavailable().json(
-                json!({ "status": "unavailable", "code": "health.migrations", "backend": backend }),
-            );
+            return HttpResponse::ServiceUnavailable()
+                .json(json!({ "status": "unavailable", "code": "health.migrations", "backend": backend }));
         }
     };
-    let jobs: serde_json::Map<String, serde_json::Value> = queue::counts(&state.db)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.into()))
-        .collect();
+    let jobs: serde_json::Map<String, serde_json::Value> =
+        queue::counts(&state.db).await.unwrap_or_default().into_iter().map(|(k, v)| (k, v.into())).collect();
     let body = json!({
         "status": if pending.is_empty() { "ok" } else { "unavailable" },
         "database": "ok",

@@ -37,10 +37,7 @@ pub async fn home(state: web::Data<AppState>) -> actix_web::Result<HttpResponse>
         .map(|s| Row {
             state: s.as_str(),
             label: s.label_zh(),
-            count: counts
-                .iter()
-                .find(|c| c.state == s.as_str())
-                .map_or(0, |c| c.n),
+            count: counts.iter().find(|c| c.state == s.as_str()).map_or(0, |c| c.n),
         })
         .collect();
     let total: i64 = rows.iter().map(|r| r.count).sum();
@@ -48,7 +45,5 @@ pub async fn home(state: web::Data<AppState>) -> actix_web::Result<HttpResponse>
         .templates
         .render("home.html", minijinja::context! { rows, total })
         .map_err(actix_web::error::ErrorInternalServerError)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }

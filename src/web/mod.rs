@@ -24,6 +24,5 @@ pub struct AppState {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/", web::get().to(home::home));
+    cfg.route("/healthz", web::get().to(health::healthz)).route("/", web::get().to(home::home));
 }

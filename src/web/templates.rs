@@ -35,11 +35,8 @@ mod tests {
     #[test]
     fn every_template_compiles_and_escapes_html() {
         let t = Templates::new().unwrap();
-        let rows =
-            vec![minijinja::context! { state => "draft", label => "<b>草稿</b>", count => 1 }];
-        let html = t
-            .render("home.html", minijinja::context! { rows, total => 1 })
-            .unwrap();
+        let rows = vec![minijinja::context! { state => "draft", label => "<b>草稿</b>", count => 1 }];
+        let html = t.render("home.html", minijinja::context! { rows, total => 1 }).unwrap();
         assert!(html.contains("&lt;b&gt;草稿&lt;"), "{html}");
         assert!(!html.contains("<b>"));
     }

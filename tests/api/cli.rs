@@ -8,11 +8,7 @@ use crate::helpers::TestDb;
 fn assert_one_line_failure(out: &Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "must exit non-zero: {stderr}");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "one line, got: {stderr}"
-    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line, got: {stderr}");
     assert!(stderr.starts_with("sealdesk: error: "), "{stderr}");
     assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -23,37 +19,22 @@ async fn an_unknown_key_in_the_config_file_is_one_clear_line() {
     let db = TestDb::new().await;
     let file = db.dir.path().join("sealdesk.toml");
     std::fs::write(&file, "[server]\nbind = \"127.0.0.1:0\"\nbnid = \"oops\"\n").unwrap();
-    let out = db
-        .command()
-        .arg("--config")
-        .arg(&file)
-        .arg("config")
-        .output()
-        .unwrap();
+    let out = db.command().arg("--config").arg(&file).arg("config").output().unwrap();
     assert_one_line_failure(&out, "bnid");
 }
 
 #[tokio::test]
 async fn an_unknown_environment_key_is_refused() {
     let db = TestDb::new().await;
-    let out = db
-        .command()
-        .env("SEALDESK__JOBS__WORKERZ", "4")
-        .arg("config")
-        .output()
-        .unwrap();
+    let out = db.command().env("SEALDESK__JOBS__WORKERZ", "4").arg("config").output().unwrap();
     assert_one_line_failure(&out, "workerz");
 }
 
 #[tokio::test]
 async fn a_bad_database_url_is_refused_without_printing_its_password() {
     let db = TestDb::new().await;
-    let out = db
-        .command()
-        .env("DATABASE_URL", "mysql://ca:s3cret@db/sealdesk")
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let out =
+        db.command().env("DATABASE_URL", "mysql://ca:s3cret@db/sealdesk").arg("migrate").output().unwrap();
     assert_one_line_failure(&out, "not a sqlite: or postgres:// URL");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
 
@@ -64,10 +45,7 @@ async fn a_bad_database_url_is_refused_without_printing_its_password() {
         .arg("migrate")
         .output()
         .unwrap();
-    assert_one_line_failure(
-        &out,
-        "cannot open database postgres://ca:[redacted]@127.0.0.1:1/sealdesk",
-    );
+    assert_one_line_failure(&out, "cannot open database postgres://ca:[redacted]@127.0.0.1:1/sealdesk");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
 }
 
@@ -76,28 +54,16 @@ async fn an_unusable_data_dir_is_one_clear_line() {
     let db = TestDb::new().await;
     let file = db.dir.path().join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
-    let out = db
-        .command_in(&file.join("data"))
-        .arg("demo")
-        .output()
-        .unwrap();
+    let out = db.command_in(&file.join("data")).arg("demo").output().unwrap();
     // With PostgreSQL configured the data dir still holds the blobs, so both backends fail here.
-    let needle = if db.is_postgres() {
-        "cannot open blob store"
-    } else {
-        "cannot create data directory"
-    };
+    let needle = if db.is_postgres() { "cannot open blob store" } else { "cannot create data directory" };
     assert_one_line_failure(&out, needle);
 }
 
 #[tokio::test]
 async fn a_bad_bind_address_is_one_clear_line() {
     let db = TestDb::new().await;
-    let out = db
-        .command()
-        .args(["serve", "--bind", "localhost:http"])
-        .output()
-        .unwrap();
+    let out = db.command().args(["serve", "--bind", "localhost:http"]).output().unwrap();
     assert_one_line_failure(&out, "server.bind");
 }
 
@@ -106,21 +72,11 @@ async fn migrate_status_lists_pending_then_applied_migrations() {
     let db = TestDb::new().await;
     let out = db.command().args(["migrate", "status"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.lines().count() >= 2 && stdout.lines().all(|l| l.starts_with("pending ")),
-        "{stdout}"
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.lines().count() >= 2 && stdout.lines().all(|l| l.starts_with("pending ")), "{stdout}");
     let out = db.command().args(["migrate", "up"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.lines().all(|l| l.starts_with("applied ")),
-        "{stdout}"
-    );
+    assert!(stdout.lines().all(|l| l.starts_with("applied ")), "{stdout}");
 }
 
 #[tokio::test]
@@ -128,10 +84,7 @@ async fn config_prints_the_effective_settings_with_the_password_redacted() {
     let db = TestDb::new().await;
     let out = db
         .command()
-        .env(
-            "DATABASE_URL",
-            "postgres://ca:s3cret@db.internal:5432/sealdesk",
-        )
+        .env("DATABASE_URL", "postgres://ca:s3cret@db.internal:5432/sealdesk")
         .env("SEALDESK__JOBS__WORKERS", "7")
         .arg("config")
         .output()
@@ -139,10 +92,7 @@ async fn config_prints_the_effective_settings_with_the_password_redacted() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(stdout.contains("workers = 7"), "{stdout}");
-    assert!(
-        stdout.contains("postgres://ca:[redacted]@db.internal:5432/sealdesk"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("postgres://ca:[redacted]@db.internal:5432/sealdesk"), "{stdout}");
     assert!(!stdout.contains("s3cret"));
 }
 
@@ -155,45 +105,22 @@ async fn check_prints_one_json_line_per_file_even_for_files_it_cannot_read() {
     std::fs::write(dir.join("empty.png"), b"").unwrap();
     let out = db
         .command()
-        .args([
-            "check",
-            "--kind",
-            "business_license",
-            "scan.jpg",
-            "renamed.jpg",
-            "empty.png",
-            "missing.jpg",
-        ])
+        .args(["check", "--kind", "business_license", "scan.jpg", "renamed.jpg", "empty.png", "missing.jpg"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4);
-    let codes: Vec<&str> = lines
-        .iter()
-        .map(|l| l["checks"]["format"]["code"].as_str().unwrap_or("ok"))
-        .collect();
-    assert_eq!(
-        codes,
-        ["ok", "format.pdf", "format.empty", "format.unreadable"]
-    );
+    let codes: Vec<&str> =
+        lines.iter().map(|l| l["checks"]["format"]["code"].as_str().unwrap_or("ok")).collect();
+    assert_eq!(codes, ["ok", "format.pdf", "format.empty", "format.unreadable"]);
     assert_eq!(lines[0]["file"], "scan.jpg");
     assert_eq!(lines[0]["kind"], "business_license");
     assert_eq!(lines[0]["verdict"], "pass");
     assert!(lines[0]["elapsed_ms"].as_f64().unwrap() > 0.0);
     assert!(lines.iter().skip(1).all(|l| l["verdict"] == "fail"));
 
-    let out = db
-        .command()
-        .args(["check", "--kind", "passport", "scan.jpg"])
-        .output()
-        .unwrap();
+    let out = db.command().args(["check", "--kind", "passport", "scan.jpg"]).output().unwrap();
     assert!(!out.status.success(), "an unknown kind is a usage error");
 }

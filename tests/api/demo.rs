@@ -12,23 +12,11 @@ async fn demo_fills_every_state_once_and_a_second_load_changes_nothing() {
     assert!(msg.starts_with("demo data loaded"), "{msg}");
     let apps = application::Entity::find().all(&conn).await.unwrap();
     for s in ApplicationState::ALL {
-        assert!(
-            apps.iter().any(|a| a.state == s.as_str()),
-            "no demo application in {s}"
-        );
+        assert!(apps.iter().any(|a| a.state == s.as_str()), "no demo application in {s}");
     }
     let audits = audit_event::Entity::find().count(&conn).await.unwrap();
-    assert!(
-        audits > apps.len() as u64,
-        "states must be reached through audited transitions"
-    );
+    assert!(audits > apps.len() as u64, "states must be reached through audited transitions");
 
-    assert_eq!(
-        sealdesk::demo::load(&conn).await.unwrap(),
-        "demo data already loaded"
-    );
-    assert_eq!(
-        application::Entity::find().count(&conn).await.unwrap(),
-        apps.len() as u64
-    );
+    assert_eq!(sealdesk::demo::load(&conn).await.unwrap(), "demo data already loaded");
+    assert_eq!(application::Entity::find().count(&conn).await.unwrap(), apps.len() as u64);
 }

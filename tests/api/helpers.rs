@@ -22,9 +22,7 @@ impl TestDb {
         let url = match std::env::var("SEALDESK_TEST_PG_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let name = format!("sealdesk_t_{}", uuid::Uuid::new_v4().simple());
-                let conn = Database::connect(&admin)
-                    .await
-                    .expect("connect to PostgreSQL admin URL");
+                let conn = Database::connect(&admin).await.expect("connect to PostgreSQL admin URL");
                 conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("create test database");
@@ -44,10 +42,7 @@ impl TestDb {
     pub fn settings(&self) -> Settings {
         let mut s = Settings::load(
             Some(std::path::Path::new("/dev/null")),
-            &Overrides {
-                bind: Some("127.0.0.1:0".into()),
-                data_dir: Some(self.dir.path().to_path_buf()),
-            },
+            &Overrides { bind: Some("127.0.0.1:0".into()), data_dir: Some(self.dir.path().to_path_buf()) },
         )
         .expect("test settings");
         s.database.url = self.url.clone().map(SecretString::from);
@@ -97,18 +92,11 @@ impl TestApp {
 
 pub async fn spawn_app() -> TestApp {
     let test_db = TestDb::new().await;
-    let app = Application::build(test_db.settings())
-        .await
-        .expect("build app");
+    let app = Application::build(test_db.settings()).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        test_db,
-        client: reqwest::Client::new(),
-        handle,
-    }
+    TestApp { address, test_db, client: reqwest::Client::new(), handle }
 }
 
 /// Polls `cond` every 50 ms until it holds or `limit` passes; the bound keeps a broken test from
@@ -137,9 +125,7 @@ impl Drop for ChildGuard {
 
 pub fn spawn_serve(db: &TestDb, envs: &[(&str, &str)]) -> ChildGuard {
     let mut cmd = db.command();
-    cmd.args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    cmd.args(["serve", "--bind", "127.0.0.1:0"]).stdout(Stdio::null()).stderr(Stdio::null());
     for (k, v) in envs {
         cmd.env(k, v);
     }

@@ -30,13 +30,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
-                .flat_map(|e| {
-                    if e.path().is_dir() {
-                        walk(&e.path())
-                    } else {
-                        vec![e.path()]
-                    }
-                })
+                .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
                 .collect()
         })
         .unwrap_or_default()
@@ -51,29 +45,18 @@ async fn an_interrupted_upload_leaves_no_row_and_no_file() {
 
     let broken: ByteStream<'static> = Box::pin(stream::iter(vec![
         Ok(Bytes::from_static(b"\xff\xd8\xff\xe0 first half of a JPEG")),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "client went away",
-        )),
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client went away")),
     ]));
-    let err = store_document(&conn, &blobs, upload(app.id), broken)
-        .await
-        .unwrap_err();
+    let err = store_document(&conn, &blobs, upload(app.id), broken).await.unwrap_err();
     assert_eq!(err.code(), "upload.interrupted");
     assert_eq!(err.message_zh(), "上传中断，请重新上传");
     assert_eq!(document::Entity::find().count(&conn).await.unwrap(), 0);
-    assert_eq!(
-        files(&db.dir.path().join("blobs")),
-        0,
-        "no partial file may remain"
-    );
+    assert_eq!(files(&db.dir.path().join("blobs")), 0, "no partial file may remain");
 
     // The applicant tries again and it works: attempt 1, blob present with the same bytes.
     let body = b"\xff\xd8\xff\xe0 a whole JPEG".to_vec();
     let good: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from(body.clone()))]));
-    let doc = store_document(&conn, &blobs, upload(app.id), good)
-        .await
-        .unwrap();
+    let doc = store_document(&conn, &blobs, upload(app.id), good).await.unwrap();
     assert_eq!(doc.attempt, 1);
     let key = sealdesk::storage::BlobKey::parse(&doc.blob_key).unwrap();
     assert_eq!(blobs.get(&key).await.unwrap(), Bytes::from(body));
@@ -87,26 +70,17 @@ async fn re_uploads_become_numbered_attempts_and_unknown_applications_are_refuse
     let app = new_application(&conn, "new").await;
     for (i, body) in [&b"scan one"[..], &b"scan two"[..]].iter().enumerate() {
         let s: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::copy_from_slice(body))]));
-        assert_eq!(
-            store_document(&conn, &blobs, upload(app.id), s)
-                .await
-                .unwrap()
-                .attempt,
-            i as i32 + 1
-        );
+        assert_eq!(store_document(&conn, &blobs, upload(app.id), s).await.unwrap().attempt, i as i32 + 1);
     }
     let s: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from_static(b"x"))]));
-    let err = store_document(&conn, &blobs, upload(app.id + 999), s)
-        .await
-        .unwrap_err();
+    let err = store_document(&conn, &blobs, upload(app.id + 999), s).await.unwrap_err();
     assert!(matches!(err, IntakeError::ApplicationNotFound(_)));
 }
 
 /// A 1654×2339 (200 dpi A4) colour page: paper, rows of dark "text" and a red ring.
 pub fn page_jpeg() -> Vec<u8> {
     let img = image::RgbImage::from_fn(1654, 2339, |x, y| {
-        let text =
-            x % 30 < 18 && y % 60 < 24 && (150..1500).contains(&x) && (200..2000).contains(&y);
+        let text = x % 30 < 18 && y % 60 < 24 && (150..1500).contains(&x) && (200..2000).contains(&y);
         let d = (((x as f64 - 1200.0).powi(2) + (y as f64 - 2100.0).powi(2)).sqrt() - 150.0).abs();
         if d < 6.0 {
             image::Rgb([205, 35, 40])
@@ -117,9 +91,7 @@ pub fn page_jpeg() -> Vec<u8> {
         }
     });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
-        .encode_image(&img)
-        .unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88).encode_image(&img).unwrap();
     out
 }
 
@@ -133,45 +105,20 @@ async fn an_uploaded_scan_is_checked_by_a_worker_and_its_report_stored() {
     let blobs = LocalBlobStore::open(app.test_db.dir.path().join("blobs")).unwrap();
     let application = new_application(&conn, "new").await;
     let body: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from(page_jpeg()))]));
-    let doc = store_document(&conn, &blobs, upload(application.id), body)
-        .await
-        .unwrap();
+    let doc = store_document(&conn, &blobs, upload(application.id), body).await.unwrap();
 
-    let find = || {
-        check_report::Entity::find()
-            .filter(check_report::Column::DocumentId.eq(doc.id))
-            .one(&conn)
-    };
-    crate::helpers::eventually(
-        std::time::Duration::from_secs(60),
-        "check report stored",
-        || async { find().await.unwrap().is_some() },
-    )
+    let find = || check_report::Entity::find().filter(check_report::Column::DocumentId.eq(doc.id)).one(&conn);
+    crate::helpers::eventually(std::time::Duration::from_secs(60), "check report stored", || async {
+        find().await.unwrap().is_some()
+    })
     .await;
     let report = find().await.unwrap().unwrap();
     assert_eq!(report.verdict, "pass", "{}", report.report);
-    assert_eq!(
-        report.report["checks"]["format"]["media_type"],
-        "image/jpeg"
-    );
-    assert!(
-        (report.report["checks"]["resolution"]["dpi"]
-            .as_f64()
-            .unwrap()
-            - 200.0)
-            .abs()
-            < 1.0
-    );
+    assert_eq!(report.report["checks"]["format"]["media_type"], "image/jpeg");
+    assert!((report.report["checks"]["resolution"]["dpi"].as_f64().unwrap() - 200.0).abs() < 1.0);
     assert_eq!(report.report["checks"]["colour"]["is_colour"], true);
-    let stored = document::Entity::find_by_id(doc.id)
-        .one(&conn)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (stored.width_px, stored.height_px),
-        (Some(1654), Some(2339))
-    );
+    let stored = document::Entity::find_by_id(doc.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!((stored.width_px, stored.height_px), (Some(1654), Some(2339)));
     let checked = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("document.checked"))
         .filter(audit_event::Column::DocumentId.eq(doc.id))

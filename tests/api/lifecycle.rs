@@ -13,10 +13,7 @@ pub async fn new_application(db: &DatabaseConnection, operation: &str) -> applic
     let now = chrono::Utc::now();
     let org = organisation::ActiveModel {
         name: Set("重庆测试科技有限公司".into()),
-        uscc: Set(format!(
-            "T{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..17]
-        )),
+        uscc: Set(format!("T{}", &uuid::Uuid::new_v4().simple().to_string()[..17])),
         legal_rep_name: Set("张伟".into()),
         contact_phone: Set("13983787460".into()),
         created_at: Set(now),
@@ -71,35 +68,17 @@ async fn each_transition_is_stored_with_its_audit_event_and_timestamps() {
     let db = TestDb::new().await;
     let conn = db.connect().await;
     let app = new_application(&conn, "new").await;
-    for e in [
-        Event::Submit,
-        Event::StartChecks,
-        Event::ChecksDone,
-        Event::Return,
-        Event::Resubmit,
-    ] {
+    for e in [Event::Submit, Event::StartChecks, Event::ChecksDone, Event::Return, Event::Resubmit] {
         apply_event(&conn, app.id, e, Actor::System).await.unwrap();
     }
-    let stored = application::Entity::find_by_id(app.id)
-        .one(&conn)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = application::Entity::find_by_id(app.id).one(&conn).await.unwrap().unwrap();
     assert_eq!(stored.state, "resubmitted");
     assert_eq!(stored.resubmissions, 1);
     assert_eq!(stored.version, 5);
-    assert!(
-        stored.submitted_at.is_some() && stored.queued_at.is_some() && stored.decided_at.is_some()
-    );
+    assert!(stored.submitted_at.is_some() && stored.queued_at.is_some() && stored.decided_at.is_some());
     assert_eq!(
         transitions(&conn, app.id).await,
-        [
-            "submit",
-            "start_checks",
-            "checks_done",
-            "return",
-            "resubmit"
-        ]
+        ["submit", "start_checks", "checks_done", "return", "resubmit"]
     );
 }
 
@@ -108,17 +87,11 @@ async fn a_refused_transition_changes_nothing_and_records_nothing() {
     let db = TestDb::new().await;
     let conn = db.connect().await;
     let app = new_application(&conn, "new").await;
-    let err = apply_event(&conn, app.id, Event::Approve, Actor::Staff(1))
-        .await
-        .unwrap_err();
+    let err = apply_event(&conn, app.id, Event::Approve, Actor::Staff(1)).await.unwrap_err();
     assert!(matches!(err, ReviewError::Transition(_)));
     assert_eq!(err.code(), "application.invalid_transition");
     assert_eq!(err.message_zh(), "申请当前状态为“草稿”，不能执行“审核通过”");
-    let stored = application::Entity::find_by_id(app.id)
-        .one(&conn)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = application::Entity::find_by_id(app.id).one(&conn).await.unwrap().unwrap();
     assert_eq!((stored.state.as_str(), stored.version), ("draft", 0));
     assert!(transitions(&conn, app.id).await.is_empty());
 }
@@ -128,17 +101,9 @@ async fn a_still_valid_renewal_goes_to_review_without_checks() {
     let db = TestDb::new().await;
     let conn = db.connect().await;
     let app = new_application(&conn, "renewal_valid").await;
-    apply_event(&conn, app.id, Event::Submit, Actor::Applicant)
-        .await
-        .unwrap();
-    assert!(
-        apply_event(&conn, app.id, Event::StartChecks, Actor::System)
-            .await
-            .is_err()
-    );
-    let app = apply_event(&conn, app.id, Event::SkipChecks, Actor::System)
-        .await
-        .unwrap();
+    apply_event(&conn, app.id, Event::Submit, Actor::Applicant).await.unwrap();
+    assert!(apply_event(&conn, app.id, Event::StartChecks, Actor::System).await.is_err());
+    let app = apply_event(&conn, app.id, Event::SkipChecks, Actor::System).await.unwrap();
     assert_eq!(app.state, "in_review");
 }
 
@@ -155,15 +120,8 @@ async fn two_reviewers_deciding_at_once_cannot_both_win() {
         apply_event(&conn, app.id, Event::Approve, Actor::Staff(1)),
         apply_event(&other, app.id, Event::Reject, Actor::Staff(2)),
     );
-    assert_eq!(
-        [a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(),
-        1,
-        "{a:?} / {b:?}"
-    );
-    let decisions: Vec<String> = transitions(&conn, app.id)
-        .await
-        .into_iter()
-        .filter(|e| e == "approve" || e == "reject")
-        .collect();
+    assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} / {b:?}");
+    let decisions: Vec<String> =
+        transitions(&conn, app.id).await.into_iter().filter(|e| e == "approve" || e == "reject").collect();
     assert_eq!(decisions.len(), 1);
 }

@@ -23,16 +23,9 @@ pub fn coloured_fraction(page: &Page, min_chroma: u8) -> f64 {
 }
 
 pub fn check(page: &Page, kind: DocKind, cfg: &PipelineConfig) -> Finding<Colour> {
-    let fraction = if page.grayscale_source {
-        0.0
-    } else {
-        coloured_fraction(page, cfg.colour_min_chroma)
-    };
+    let fraction = if page.grayscale_source { 0.0 } else { coloured_fraction(page, cfg.colour_min_chroma) };
     let is_colour = fraction >= cfg.colour_min_fraction;
-    let value = Colour {
-        is_colour,
-        coloured_fraction: (fraction * 1e5).round() / 1e5,
-    };
+    let value = Colour { is_colour, coloured_fraction: (fraction * 1e5).round() / 1e5 };
     match (is_colour, kind.requires_seal()) {
         (true, _) => Finding::pass(value),
         (false, true) => Finding::with(
@@ -41,12 +34,7 @@ pub fn check(page: &Page, kind: DocKind, cfg: &PipelineConfig) -> Finding<Colour
             "黑白扫描无法确认红色印章，请彩色扫描后重新上传",
             value,
         ),
-        (false, false) => Finding::with(
-            Status::Warn,
-            "colour.grayscale",
-            "图片为黑白，建议彩色扫描",
-            value,
-        ),
+        (false, false) => Finding::with(Status::Warn, "colour.grayscale", "图片为黑白，建议彩色扫描", value),
     }
 }
 
@@ -70,11 +58,7 @@ mod tests {
 
     #[test]
     fn a_red_seal_makes_a_colour_scan() {
-        let f = check(
-            &page_with_red_disc(false, true),
-            DocKind::ApplicationForm,
-            &PipelineConfig::default(),
-        );
+        let f = check(&page_with_red_disc(false, true), DocKind::ApplicationForm, &PipelineConfig::default());
         assert_eq!(f.status, Status::Pass);
         assert!(f.value.is_colour);
     }
@@ -90,11 +74,7 @@ mod tests {
 
     #[test]
     fn a_grayscale_file_is_black_and_white_whatever_its_pixels() {
-        let f = check(
-            &page_with_red_disc(true, true),
-            DocKind::IdCard,
-            &PipelineConfig::default(),
-        );
+        let f = check(&page_with_red_disc(true, true), DocKind::IdCard, &PipelineConfig::default());
         assert!(!f.value.is_colour);
     }
 }

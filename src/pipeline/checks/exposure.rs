@@ -50,12 +50,7 @@ fn tiles(page: &Page) -> (Vec<Tile>, [u32; 256]) {
                 (f64::from(x1 - x0) * inv) as u32,
                 (f64::from(y1 - y0) * inv) as u32,
             ];
-            out.push(Tile {
-                bbox,
-                paper: hist_quantile(&hist, 0.9),
-                clipped,
-                pixels: (x1 - x0) * (y1 - y0),
-            });
+            out.push(Tile { bbox, paper: hist_quantile(&hist, 0.9), clipped, pixels: (x1 - x0) * (y1 - y0) });
         }
     }
     (out, all)
@@ -64,12 +59,8 @@ fn tiles(page: &Page) -> (Vec<Tile>, [u32; 256]) {
 pub fn check(page: &Page, cfg: &PipelineConfig) -> Finding<Exposure> {
     let (tiles, hist) = tiles(page);
     let total: u64 = hist.iter().map(|&c| u64::from(c)).sum();
-    let mean = hist
-        .iter()
-        .enumerate()
-        .map(|(v, &c)| v as f64 * f64::from(c))
-        .sum::<f64>()
-        / total.max(1) as f64;
+    let mean =
+        hist.iter().enumerate().map(|(v, &c)| v as f64 * f64::from(c)).sum::<f64>() / total.max(1) as f64;
     let mut papers: Vec<u8> = tiles.iter().map(|t| t.paper).collect();
     papers.sort_unstable();
     let q = |f: f64| f64::from(papers[((papers.len() - 1) as f64 * f).round() as usize]);
@@ -77,18 +68,11 @@ pub fn check(page: &Page, cfg: &PipelineConfig) -> Finding<Exposure> {
     let ink = f64::from(hist_quantile(&hist, 0.01));
     let contrast = paper - ink;
     let (bright, dim) = (q(0.9), q(0.1));
-    let unevenness = if bright > 0.0 {
-        (bright - dim) / bright
-    } else {
-        0.0
-    };
+    let unevenness = if bright > 0.0 { (bright - dim) / bright } else { 0.0 };
 
     // Glare: blown-out patches on a page whose paper is not itself blown out.
     let glare_tiles: Vec<&Tile> = if paper < f64::from(CLIPPED) - 15.0 {
-        tiles
-            .iter()
-            .filter(|t| f64::from(t.clipped) > 0.3 * f64::from(t.pixels))
-            .collect()
+        tiles.iter().filter(|t| f64::from(t.clipped) > 0.3 * f64::from(t.pixels)).collect()
     } else {
         vec![]
     };
@@ -104,12 +88,7 @@ pub fn check(page: &Page, cfg: &PipelineConfig) -> Finding<Exposure> {
         regions: vec![],
     };
     if paper < cfg.exposure_dark_fail_paper_luma {
-        return Finding::with(
-            Status::Fail,
-            "exposure.dark",
-            "图片过暗，请在光线充足处重新扫描或拍摄",
-            value,
-        );
+        return Finding::with(Status::Fail, "exposure.dark", "图片过暗，请在光线充足处重新扫描或拍摄", value);
     }
     if contrast < cfg.exposure_washed_out_contrast {
         return Finding::with(
@@ -129,22 +108,12 @@ pub fn check(page: &Page, cfg: &PipelineConfig) -> Finding<Exposure> {
         );
     }
     if paper < cfg.exposure_dark_warn_paper_luma {
-        return Finding::with(
-            Status::Warn,
-            "exposure.dark",
-            "图片偏暗，建议在光线充足处重新扫描",
-            value,
-        );
+        return Finding::with(Status::Warn, "exposure.dark", "图片偏暗，建议在光线充足处重新扫描", value);
     }
     if unevenness > cfg.exposure_uneven_ratio {
         let darkest = tiles.iter().filter(|t| f64::from(t.paper) <= dim);
         value.regions = darkest.map(|t| t.bbox).collect();
-        return Finding::with(
-            Status::Warn,
-            "exposure.uneven",
-            "图片明暗不均，请在均匀光线下重新拍摄",
-            value,
-        );
+        return Finding::with(Status::Warn, "exposure.uneven", "图片明暗不均，请在均匀光线下重新拍摄", value);
     }
     Finding::pass(value)
 }
@@ -158,8 +127,7 @@ mod tests {
     /// with ink of brightness `ink`, and `light(x, y)` added to everything.
     fn page(paper: u8, ink: u8, light: impl Fn(u32, u32) -> i32) -> Page {
         let img = RgbImage::from_fn(800, 1100, |x, y| {
-            let text =
-                x % 24 < 6 && y % 40 < 20 && (100..700).contains(&x) && (100..1000).contains(&y);
+            let text = x % 24 < 6 && y % 40 < 20 && (100..700).contains(&x) && (100..1000).contains(&y);
             let base = i32::from(if text { ink } else { paper });
             let v = (base + light(x, y)).clamp(0, 255) as u8;
             Rgb([v, v, v])
@@ -179,33 +147,18 @@ mod tests {
 
     #[test]
     fn a_dark_photo_fails_and_a_dim_one_warns() {
-        assert_eq!(
-            status(&page(90, 20, |_, _| 0)),
-            (Status::Fail, Some("exposure.dark"))
-        );
-        assert_eq!(
-            status(&page(135, 20, |_, _| 0)),
-            (Status::Warn, Some("exposure.dark"))
-        );
+        assert_eq!(status(&page(90, 20, |_, _| 0)), (Status::Fail, Some("exposure.dark")));
+        assert_eq!(status(&page(135, 20, |_, _| 0)), (Status::Warn, Some("exposure.dark")));
     }
 
     #[test]
     fn faint_text_on_white_is_washed_out() {
-        assert_eq!(
-            status(&page(250, 205, |_, _| 0)),
-            (Status::Fail, Some("exposure.washed_out"))
-        );
+        assert_eq!(status(&page(250, 205, |_, _| 0)), (Status::Fail, Some("exposure.washed_out")));
     }
 
     #[test]
     fn a_blown_out_patch_is_glare_with_its_region() {
-        let p = page(215, 30, |x, y| {
-            if (200..450).contains(&x) && (300..600).contains(&y) {
-                80
-            } else {
-                0
-            }
-        });
+        let p = page(215, 30, |x, y| if (200..450).contains(&x) && (300..600).contains(&y) { 80 } else { 0 });
         let f = check(&p, &PipelineConfig::default());
         assert_eq!(f.code, Some("exposure.glare"));
         assert!(!f.value.regions.is_empty());

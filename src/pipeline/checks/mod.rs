@@ -4,6 +4,7 @@
 pub mod colour;
 pub mod exposure;
 pub mod resolution;
+pub mod skew;
 
 /// The `q`-quantile (0–1) of a 256-bin histogram.
 pub(crate) fn hist_quantile(hist: &[u32; 256], q: f64) -> u8 {
