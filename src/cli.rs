@@ -174,14 +174,18 @@ fn write_fixtures(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
     let fonts = crate::fixtures::Fonts::system()?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut labels = std::fs::File::create(out.join("labels.jsonl"))?;
-    let mut cases = crate::fixtures::set::skew_set(&fonts, 24, 15.0, seed);
-    cases.extend(crate::fixtures::set::clarity_set(&fonts, seed));
-    for case in &cases {
-        let file = format!("{}.jpg", case.name);
-        std::fs::write(out.join(&file), &case.bytes)?;
-        writeln!(labels, "{}", serde_json::json!({ "file": file, "truth": case.truth }))?;
+    let mut count = 0;
+    for (set, cases) in crate::fixtures::set::all(&fonts, seed) {
+        std::fs::create_dir_all(out.join(set))?;
+        for case in &cases {
+            let file = format!("{set}/{}.jpg", case.name);
+            std::fs::write(out.join(&file), &case.bytes)?;
+            let label = serde_json::json!({ "file": file, "kind": case.kind, "truth": case.truth });
+            writeln!(labels, "{label}")?;
+        }
+        count += cases.len();
     }
-    println!("{} fixtures written to {}", cases.len(), out.display());
+    println!("{count} fixtures written to {}", out.display());
     Ok(())
 }
 

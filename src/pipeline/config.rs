@@ -42,6 +42,37 @@ pub struct PipelineConfig {
     pub skew_min_ink_points: usize,
     /// Peak-to-median ratio of the projection scores below which the angle is not trusted.
     pub skew_min_confidence: f64,
+    /// Across-to-along profile ratio below which the orientation is not trusted.
+    pub orientation_min_ratio: f64,
+    /// Line starts must cluster this much more than line ends (or the reverse) to decide
+    /// upright against upside down; below it the ink's vertical balance decides.
+    pub orientation_min_flush_margin: f64,
+    /// Blur beyond this (σ of an equivalent Gaussian, millimetres on the paper) fails.
+    pub clarity_max_blur_mm: f64,
+    /// Fewer strong edges than this and clarity is unknown.
+    pub clarity_min_edges: usize,
+    /// Edges lower than this (luma levels) are never measured, whatever the page's contrast.
+    pub clarity_min_edge_contrast: i32,
+    /// Seal ink: R exceeds max(G, B) by at least this (0–255).
+    pub seal_min_redness: u8,
+    /// Share of a 0.5 mm cell that must be seal ink for the cell to count.
+    pub seal_min_cell_fraction: f64,
+    /// An imprint's longer side lies between these, in millimetres.
+    pub seal_min_size_mm: f64,
+    pub seal_max_size_mm: f64,
+    /// Longer over shorter side at most (an oval seal is about 1.45).
+    pub seal_max_aspect: f64,
+    /// Share of the outer ring or border that must carry ink for a red mark to be a seal.
+    pub seal_min_ring_coverage: f64,
+    /// Below this ring coverage a found seal is reported as incomplete (warn).
+    pub seal_complete_coverage: f64,
+    /// Red marks with more gold than this share of their red (the national emblem) are not seals.
+    pub seal_max_gold_share: f64,
+    /// Sample boxes of the seal-sample form: side length range, millimetres.
+    pub seal_box_min_side_mm: f64,
+    pub seal_box_max_side_mm: f64,
+    /// Seal ink within this distance of a box line counts as touching it, millimetres.
+    pub seal_box_line_clearance_mm: f64,
 }
 
 impl Default for PipelineConfig {
@@ -66,6 +97,22 @@ impl Default for PipelineConfig {
             skew_search_deg: 20.0,
             skew_min_ink_points: 400,
             skew_min_confidence: 1.2,
+            orientation_min_ratio: 1.05,
+            orientation_min_flush_margin: 0.05,
+            clarity_max_blur_mm: 0.1,
+            clarity_min_edges: 200,
+            clarity_min_edge_contrast: 40,
+            seal_min_redness: 35,
+            seal_min_cell_fraction: 0.1,
+            seal_min_size_mm: 12.0,
+            seal_max_size_mm: 75.0,
+            seal_max_aspect: 1.8,
+            seal_min_ring_coverage: 0.5,
+            seal_complete_coverage: 0.8,
+            seal_max_gold_share: 0.1,
+            seal_box_min_side_mm: 40.0,
+            seal_box_max_side_mm: 110.0,
+            seal_box_line_clearance_mm: 0.3,
         }
     }
 }

@@ -68,6 +68,33 @@ pub fn unreadable(kind: DocKind, error: decode::DecodeError, bytes: u64) -> Chec
     }
 }
 
+/// Every check of a decoded page.
+fn examine(page: &page::Page, info: report::FormatInfo, kind: DocKind, cfg: &PipelineConfig) -> Checks {
+    let resolution = checks::resolution::check(page, cfg);
+    let dpi = resolution.value.dpi;
+    let orientation = checks::orientation::check(page, dpi, cfg);
+    let turns = orientation.value.degrees.map_or(0, |d| (d / 90) as u8);
+    let skew = checks::skew::check(page, turns, cfg);
+    let skew_deg = skew.value.angle_deg.unwrap_or(0.0);
+    let red = checks::seal::RedMap::new(page, dpi, cfg);
+    let seals = checks::seal::find(&red, dpi, cfg);
+    let colour = checks::colour::check(page, kind, cfg);
+    let is_colour = colour.value.is_colour;
+    let seal_boxes = (kind == DocKind::SealSample)
+        .then(|| checks::seal_boxes::check(page, &seals, skew_deg, dpi, is_colour, cfg));
+    Checks {
+        format: Finding::pass(info),
+        resolution: Some(resolution),
+        clarity: Some(checks::clarity::check(page, dpi, cfg)),
+        exposure: Some(checks::exposure::check(page, cfg)),
+        colour: Some(colour),
+        seal: Some(checks::seal::check(kind, seals, is_colour, cfg)),
+        seal_boxes,
+        skew: Some(skew),
+        orientation: Some(orientation),
+    }
+}
+
 /// Checks one upload.
 pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
     let started = Instant::now();
@@ -75,18 +102,14 @@ pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
         Err((e, info)) => Checks::format_only(Finding::with(Status::Fail, e.code(), e.message_zh(), info)),
         Ok(decoded) => {
             let page = page::Page::new(decoded.rgb, decoded.grayscale_source);
-            Checks {
-                format: Finding::pass(decoded.info),
-                resolution: Some(checks::resolution::check(&page, cfg)),
-                skew: Some(checks::skew::check(&page, cfg)),
-                exposure: Some(checks::exposure::check(&page, cfg)),
-                colour: Some(checks::colour::check(&page, kind, cfg)),
-            }
+            examine(&page, decoded.info, kind, cfg)
         }
     };
     // A reviewer sees the page straightened by the measured angle (clockwise to undo it).
     let deskew_deg = checks.skew.as_ref().and_then(|f| f.value.angle_deg).unwrap_or(0.0);
-    let transform = Transform { quarter_turns: 0, deskew_deg };
+    let quarter_turns =
+        checks.orientation.as_ref().and_then(|f| f.value.degrees).map_or(0, |d| (d / 90) as u8);
+    let transform = Transform { quarter_turns, deskew_deg };
     CheckReport {
         file: None,
         kind,
@@ -98,4 +121,4 @@ pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
 }
 
 /// Stored with each report so a re-run after an algorithm change can be told apart.
-pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p1");
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p2");

@@ -15,6 +15,9 @@ pub struct Page {
     pub ink_threshold: u8,
     /// The same for the small copy, where thin strokes are averaged lighter.
     pub ink_threshold_small: u8,
+    /// Typical paper and ink luma of the full-resolution page.
+    pub paper_luma: u8,
+    pub ink_luma: u8,
 }
 
 /// Integer luma (BT.601), as JPEG defines Y.
@@ -41,6 +44,8 @@ impl Page {
             grayscale_source,
             ink_threshold: midpoint(paper, ink, 0.5),
             ink_threshold_small: midpoint(paper_s, ink_s, 0.35),
+            paper_luma: paper,
+            ink_luma: ink,
         }
     }
 

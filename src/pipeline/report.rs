@@ -91,11 +91,64 @@ pub struct Exposure {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct Orientation {
+    /// How far the content is turned counter-clockwise: 0, 90, 180 or 270.
+    pub degrees: Option<u16>,
+    /// How much more peaked the ink's profile is across the lines than along them.
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct Skew {
     /// Counter-clockwise positive; absent when too little could be seen.
     pub angle_deg: Option<f64>,
     /// Peak-to-median ratio of the projection scores (1 = no structure).
     pub confidence: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clarity {
+    /// 1 = as sharp as the resolution allows, 0.5 at the configured blur limit, towards 0 beyond.
+    pub score: Option<f64>,
+    /// Blur as the σ of an equivalent Gaussian, in millimetres on the paper (rows or columns,
+    /// whichever is worse).
+    pub blur_mm: Option<f64>,
+    /// Strong edges measured.
+    pub edges: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SealShape {
+    Round,
+    Oval,
+    Square,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SealFound {
+    pub bbox: BBox,
+    pub shape: SealShape,
+    /// Share of the outer ring or border that carries ink (1 = a complete imprint).
+    pub completeness: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Seal {
+    pub count: usize,
+    pub seals: Vec<SealFound>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SealBox {
+    pub bbox: BBox,
+    pub seal_count: usize,
+    pub touches_line: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SealBoxes {
+    pub boxes: Vec<SealBox>,
 }
 
 /// How to show the page upright and straight to a reviewer.
@@ -113,11 +166,19 @@ pub struct Checks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Finding<Resolution>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub orientation: Option<Finding<Orientation>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skew: Option<Finding<Skew>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clarity: Option<Finding<Clarity>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exposure: Option<Finding<Exposure>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub colour: Option<Finding<Colour>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<Finding<Seal>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_boxes: Option<Finding<SealBoxes>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,15 +195,29 @@ pub struct CheckReport {
 impl Checks {
     /// Only the format finding: the file could not be decoded, so nothing else was looked at.
     pub fn format_only(format: Finding<FormatInfo>) -> Self {
-        Self { format, resolution: None, skew: None, exposure: None, colour: None }
+        Self {
+            format,
+            resolution: None,
+            orientation: None,
+            skew: None,
+            clarity: None,
+            exposure: None,
+            colour: None,
+            seal: None,
+            seal_boxes: None,
+        }
     }
 
     pub fn statuses(&self) -> Vec<Status> {
         let mut s = vec![self.format.status];
         s.extend(self.resolution.as_ref().map(|f| f.status));
+        s.extend(self.orientation.as_ref().map(|f| f.status));
         s.extend(self.skew.as_ref().map(|f| f.status));
         s.extend(self.exposure.as_ref().map(|f| f.status));
+        s.extend(self.clarity.as_ref().map(|f| f.status));
         s.extend(self.colour.as_ref().map(|f| f.status));
+        s.extend(self.seal.as_ref().map(|f| f.status));
+        s.extend(self.seal_boxes.as_ref().map(|f| f.status));
         s
     }
 

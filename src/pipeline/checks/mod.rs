@@ -1,9 +1,13 @@
 //! One module per check. Each takes the shared [`super::page::Page`] and the configuration and
 //! returns a [`super::report::Finding`]; none does I/O.
 
+pub mod clarity;
 pub mod colour;
 pub mod exposure;
+pub mod orientation;
 pub mod resolution;
+pub mod seal;
+pub mod seal_boxes;
 pub mod skew;
 
 /// The `q`-quantile (0–1) of a 256-bin histogram.

@@ -12,16 +12,17 @@ use crate::pipeline::page::Page;
 use crate::pipeline::report::{Finding, Skew, Status};
 
 /// Points whose projection profiles are compared, relative to the image centre.
-struct Points {
-    xs: Vec<f32>,
-    ys: Vec<f32>,
+#[derive(Clone)]
+pub(crate) struct Points {
+    pub(crate) xs: Vec<f32>,
+    pub(crate) ys: Vec<f32>,
     /// Profile bins per pixel of these coordinates.
     span: f32,
 }
 
 /// Ink pixels (of the full image or the small copy), excluding seal red, keeping every
 /// `step`-th row and column.
-fn dark_points(page: &Page, full_res: bool, step: u32, max_points: usize) -> Points {
+pub(crate) fn dark_points(page: &Page, full_res: bool, step: u32, max_points: usize) -> Points {
     let (xs, ys) = (&mut Vec::new(), &mut Vec::new());
     if full_res {
         let threshold = page.ink_threshold;
@@ -60,6 +61,20 @@ fn dark_points(page: &Page, full_res: bool, step: u32, max_points: usize) -> Poi
     Points { xs: std::mem::take(xs), ys: std::mem::take(ys), span: 1.0 / step as f32 }
 }
 
+impl Points {
+    /// The points turned clockwise by `quarters` quarter turns (undoing content that is turned
+    /// counter-clockwise by as many).
+    pub(crate) fn turned(mut self, quarters: u8) -> Self {
+        for _ in 0..quarters % 4 {
+            // Clockwise in image coordinates (y down): (x, y) → (−y, x).
+            for (x, y) in self.xs.iter_mut().zip(self.ys.iter_mut()) {
+                (*x, *y) = (-*y, *x);
+            }
+        }
+        self
+    }
+}
+
 /// Seal ink: clearly redder than it is green or blue.
 pub(crate) fn is_red(p: [u8; 3]) -> bool {
     let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
@@ -67,7 +82,7 @@ pub(crate) fn is_red(p: [u8; 3]) -> bool {
 }
 
 /// How peaked the profile is when lines run at `deg` (counter-clockwise positive).
-fn score(points: &Points, deg: f64, bins: &mut Vec<u32>) -> f64 {
+pub(crate) fn score(points: &Points, deg: f64, bins: &mut Vec<u32>) -> f64 {
     let t = deg.to_radians();
     let (s, c) = (t.sin() as f32 * points.span, t.cos() as f32 * points.span);
     let extent = points.xs.iter().zip(&points.ys).fold(0f32, |m, (x, y)| m.max(x.abs() + y.abs()));
@@ -84,7 +99,7 @@ fn score(points: &Points, deg: f64, bins: &mut Vec<u32>) -> f64 {
 }
 
 /// Best angle in `lo..=hi` stepping `step`, with all scores.
-fn search(points: &Points, lo: f64, hi: f64, step: f64) -> (f64, Vec<(f64, f64)>) {
+pub(crate) fn search(points: &Points, lo: f64, hi: f64, step: f64) -> (f64, Vec<(f64, f64)>) {
     let mut bins = Vec::new();
     let n = ((hi - lo) / step).round() as i64;
     let scores: Vec<(f64, f64)> =
@@ -108,8 +123,8 @@ fn refine(scores: &[(f64, f64)], best: f64, step: f64) -> f64 {
 }
 
 /// Measured skew and the peak-to-median ratio of the coarse profile scores.
-pub fn measure(page: &Page, cfg: &PipelineConfig) -> Option<(f64, f64)> {
-    let coarse_pts = dark_points(page, false, 1, 200_000);
+pub fn measure(page: &Page, quarter_turns: u8, cfg: &PipelineConfig) -> Option<(f64, f64)> {
+    let coarse_pts = dark_points(page, false, 1, 200_000).turned(quarter_turns);
     if coarse_pts.xs.len() < cfg.skew_min_ink_points {
         return None;
     }
@@ -121,14 +136,15 @@ pub fn measure(page: &Page, cfg: &PipelineConfig) -> Option<(f64, f64)> {
     let confidence = if median > 0.0 { sorted[sorted.len() - 1] / median } else { 0.0 };
 
     let step = if page.width().max(page.height()) > 3000 { 2 } else { 1 };
-    let fine_pts = dark_points(page, true, step, 600_000);
+    let fine_pts = dark_points(page, true, step, 600_000).turned(quarter_turns);
     let (mid, _) = search(&fine_pts, coarse - 0.6, coarse + 0.6, 0.1);
     let (fine, fine_scores) = search(&fine_pts, mid - 0.12, mid + 0.12, 0.01);
     Some((refine(&fine_scores, fine, 0.01), confidence))
 }
 
-pub fn check(page: &Page, cfg: &PipelineConfig) -> Finding<Skew> {
-    let Some((angle, confidence)) = measure(page, cfg) else {
+/// Skew of the page once turned upright by `quarter_turns` (clockwise).
+pub fn check(page: &Page, quarter_turns: u8, cfg: &PipelineConfig) -> Finding<Skew> {
+    let Some((angle, confidence)) = measure(page, quarter_turns, cfg) else {
         let value = Skew { angle_deg: None, confidence: 0.0 };
         return Finding::with(
             Status::Unknown,

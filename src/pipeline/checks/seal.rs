@@ -1,0 +1,257 @@
+//! Seal imprints: red marks shaped like a seal.
+//!
+//! The page is cut into 0.5 mm cells; a cell is red when enough of its pixels are seal ink
+//! (clearly redder than green and blue). Long straight red runs (printed red frames and rules)
+//! are removed, the rest is closed by 1 mm so an imprint's ring, star and text join, and each
+//! connected group is judged: a seal is 12–75 mm, not elongated, carries ink along most of its
+//! outer ring (round, oval) or border (square), and is not red-and-gold (the national emblem).
+//! Red headings and red-pen remarks fail the size, shape or ring tests. Black text under an
+//! imprint does not matter: the ring around it stays red.
+
+use image::{GrayImage, Luma};
+use imageproc::distance_transform::Norm;
+use imageproc::morphology::dilate;
+use imageproc::region_labelling::{Connectivity, connected_components};
+
+use crate::pipeline::DocKind;
+use crate::pipeline::config::PipelineConfig;
+use crate::pipeline::page::Page;
+use crate::pipeline::report::{Finding, Seal, SealFound, SealShape, Status};
+
+/// Seal ink at a given redness.
+pub(crate) fn is_seal_ink(p: [u8; 3], min_redness: u8) -> bool {
+    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+    r - g.max(b) >= i32::from(min_redness) && r >= 90
+}
+
+/// The gold of the printed national emblem.
+fn is_gold(p: [u8; 3]) -> bool {
+    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+    r >= 150 && g >= 110 && b < g - 40 && r - g < 80
+}
+
+/// Seal ink per 0.5 mm cell.
+pub struct RedMap {
+    /// Cell side in pixels.
+    pub cell: u32,
+    /// 255 where the cell is red.
+    pub mask: GrayImage,
+    red: Vec<u32>,
+    gold: Vec<u32>,
+}
+
+impl RedMap {
+    pub fn new(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Self {
+        let cell = ((dpi * 0.5 / 25.4).round() as u32).max(1);
+        let (w, h) = page.rgb.dimensions();
+        let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+        let (mut red, mut gold) = (vec![0u32; (cw * ch) as usize], vec![0u32; (cw * ch) as usize]);
+        for (y, row) in page.rgb.rows().enumerate() {
+            let base = (y as u32 / cell * cw) as usize;
+            for (x, p) in row.enumerate() {
+                let i = base + (x as u32 / cell) as usize;
+                red[i] += u32::from(is_seal_ink(p.0, cfg.seal_min_redness));
+                gold[i] += u32::from(is_gold(p.0));
+            }
+        }
+        let need = (f64::from(cell * cell) * cfg.seal_min_cell_fraction).ceil() as u32;
+        let mask = GrayImage::from_fn(cw, ch, |x, y| {
+            Luma([if red[(y * cw + x) as usize] >= need { 255 } else { 0 }])
+        });
+        Self { cell, mask, red, gold }
+    }
+
+    fn sums(&self, x0: u32, y0: u32, x1: u32, y1: u32) -> (u64, u64) {
+        let cw = self.mask.width();
+        let (mut r, mut g) = (0u64, 0u64);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let i = (y * cw + x) as usize;
+                r += u64::from(self.red[i]);
+                g += u64::from(self.gold[i]);
+            }
+        }
+        (r, g)
+    }
+}
+
+/// Clears runs of set cells longer than `max` along rows and along columns (printed lines).
+fn without_long_runs(mask: &GrayImage, max: u32) -> GrayImage {
+    let (w, h) = mask.dimensions();
+    let mut out = mask.clone();
+    let mut clear = |coords: &mut dyn Iterator<Item = (u32, u32)>| {
+        let mut run: Vec<(u32, u32)> = Vec::new();
+        for (x, y) in coords.chain(std::iter::once((u32::MAX, u32::MAX))) {
+            if x != u32::MAX && mask.get_pixel(x, y)[0] > 0 {
+                run.push((x, y));
+                continue;
+            }
+            if run.len() as u32 > max {
+                for &(rx, ry) in &run {
+                    out.put_pixel(rx, ry, Luma([0]));
+                }
+            }
+            run.clear();
+        }
+    };
+    for y in 0..h {
+        clear(&mut (0..w).map(|x| (x, y)));
+    }
+    for x in 0..w {
+        clear(&mut (0..h).map(|y| (x, y)));
+    }
+    out
+}
+
+/// One connected group of red cells.
+struct Group {
+    label: u32,
+    x0: u32,
+    y0: u32,
+    x1: u32,
+    y1: u32,
+}
+
+/// Share of 72 rays from the centre that meet the group's ink in the outer fifth of the
+/// inscribed ellipse.
+fn ring_coverage(labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>, mask: &GrayImage, g: &Group) -> f64 {
+    let (cx, cy) = (f64::from(g.x0 + g.x1) / 2.0, f64::from(g.y0 + g.y1) / 2.0);
+    let (a, b) = (f64::from(g.x1 - g.x0 + 1) / 2.0, f64::from(g.y1 - g.y0 + 1) / 2.0);
+    let hits = (0..72)
+        .filter(|k| {
+            let t = f64::from(*k) * 5f64.to_radians();
+            (0..=8).any(|s| {
+                let f = 0.78 + 0.03 * f64::from(s);
+                is_member(labels, mask, g.label, cx + a * f * t.cos(), cy + b * f * t.sin())
+            })
+        })
+        .count();
+    hits as f64 / 72.0
+}
+
+/// Share of 80 points along the bounding box that meet ink within 12 % of the side inwards.
+fn border_coverage(labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>, mask: &GrayImage, g: &Group) -> f64 {
+    let (w, h) = (f64::from(g.x1 - g.x0 + 1), f64::from(g.y1 - g.y0 + 1));
+    let (x0, y0) = (f64::from(g.x0) + 0.5, f64::from(g.y0) + 0.5);
+    let hits = (0..80)
+        .filter(|k| {
+            let side = k / 20;
+            let t = f64::from(k % 20) / 20.0 + 0.025;
+            (0..=4).any(|s| {
+                let (dx, dy) = (w * 0.03 * f64::from(s), h * 0.03 * f64::from(s));
+                let (x, y) = match side {
+                    0 => (x0 + t * (w - 1.0), y0 + dy),
+                    1 => (x0 + w - 1.0 - dx, y0 + t * (h - 1.0)),
+                    2 => (x0 + t * (w - 1.0), y0 + h - 1.0 - dy),
+                    _ => (x0 + dx, y0 + t * (h - 1.0)),
+                };
+                is_member(labels, mask, g.label, x, y)
+            })
+        })
+        .count();
+    hits as f64 / 80.0
+}
+
+fn is_member(
+    labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>,
+    mask: &GrayImage,
+    label: u32,
+    x: f64,
+    y: f64,
+) -> bool {
+    let (x, y) = (x.floor(), y.floor());
+    if x < 0.0 || y < 0.0 || x >= f64::from(mask.width()) || y >= f64::from(mask.height()) {
+        return false;
+    }
+    let (x, y) = (x as u32, y as u32);
+    mask.get_pixel(x, y)[0] > 0 && labels.get_pixel(x, y)[0] == label
+}
+
+/// The seal imprints on the page, in pixels of the page.
+pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
+    let cell_mm = f64::from(map.cell) * 25.4 / dpi;
+    let max_cells = (cfg.seal_max_size_mm / cell_mm).ceil() as u32;
+    let mask = without_long_runs(&map.mask, max_cells);
+    let joined = dilate(&mask, Norm::LInf, 2);
+    let labels = connected_components(&joined, Connectivity::Eight, Luma([0u8]));
+    let mut groups: Vec<Group> = Vec::new();
+    for (x, y, l) in labels.enumerate_pixels() {
+        let label = l[0];
+        if label == 0 || mask.get_pixel(x, y)[0] == 0 {
+            continue;
+        }
+        if groups.len() < label as usize {
+            groups.resize_with(label as usize, || Group {
+                label: 0,
+                x0: u32::MAX,
+                y0: u32::MAX,
+                x1: 0,
+                y1: 0,
+            });
+        }
+        let g = &mut groups[label as usize - 1];
+        g.label = label;
+        (g.x0, g.y0, g.x1, g.y1) = (g.x0.min(x), g.y0.min(y), g.x1.max(x), g.y1.max(y));
+    }
+    let mut found = Vec::new();
+    for g in groups.iter().filter(|g| g.label > 0) {
+        let (w, h) = (f64::from(g.x1 - g.x0 + 1) * cell_mm, f64::from(g.y1 - g.y0 + 1) * cell_mm);
+        let (long, short) = (w.max(h), w.min(h));
+        if long < cfg.seal_min_size_mm || long > cfg.seal_max_size_mm || long / short > cfg.seal_max_aspect {
+            continue;
+        }
+        let (red, gold) = map.sums(g.x0, g.y0, g.x1, g.y1);
+        if gold as f64 > cfg.seal_max_gold_share * red as f64 {
+            continue;
+        }
+        let ring = ring_coverage(&labels, &mask, g);
+        let border = border_coverage(&labels, &mask, g);
+        let (shape, completeness) = if border >= 0.85 && long / short < 1.25 && border > ring - 0.05 {
+            (SealShape::Square, border)
+        } else if ring >= cfg.seal_min_ring_coverage {
+            (if long / short > 1.2 { SealShape::Oval } else { SealShape::Round }, ring)
+        } else if border >= cfg.seal_min_ring_coverage && long / short < 1.25 {
+            (SealShape::Square, border)
+        } else {
+            continue;
+        };
+        let c = map.cell;
+        found.push(SealFound {
+            bbox: [g.x0 * c, g.y0 * c, (g.x1 - g.x0 + 1) * c, (g.y1 - g.y0 + 1) * c],
+            shape,
+            completeness: (completeness * 100.0).round() / 100.0,
+        });
+    }
+    found.sort_by_key(|s| (s.bbox[1], s.bbox[0]));
+    found
+}
+
+/// `is_colour` is the colour check's answer: without colour, red ink cannot be told apart.
+pub fn check(kind: DocKind, seals: Vec<SealFound>, is_colour: bool, cfg: &PipelineConfig) -> Finding<Seal> {
+    let value = Seal { count: seals.len(), seals };
+    if kind == DocKind::Other {
+        return Finding::pass(value);
+    }
+    if value.count == 0 {
+        if !is_colour {
+            return Finding::with(
+                Status::Unknown,
+                "seal.grayscale",
+                "图片不是彩色的，无法确认是否加盖公章，请加盖公章后彩色扫描上传",
+                value,
+            );
+        }
+        if kind.requires_seal() {
+            return Finding::with(
+                Status::Fail,
+                "seal.missing",
+                "未检测到红色公章，请加盖公章后彩色扫描上传",
+                value,
+            );
+        }
+    }
+    if value.seals.iter().any(|s| s.completeness < cfg.seal_complete_coverage) {
+        return Finding::with(Status::Warn, "seal.unclear", "印章不完整或不清晰，请确认盖章清晰完整", value);
+    }
+    Finding::pass(value)
+}

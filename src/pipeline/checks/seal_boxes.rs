@@ -1,0 +1,285 @@
+//! Seal boxes of the seal-sample form (印章取样处): one imprint in each, not touching its lines.
+//!
+//! The boxes are found on the quarter-size page, levelled by the measured skew: long dark
+//! horizontal and vertical runs (not seal red) are kept, joined, and every square group of the
+//! configured size is a box. For each box the imprints whose centre lies inside it are counted,
+//! and each of its four lines is followed at full resolution: the line is located to the pixel,
+//! its thickness measured, and seal ink within the configured clearance of it means the
+//! imprint touches or crosses it (勿压线).
+
+use image::{GrayImage, Luma};
+use imageproc::distance_transform::Norm;
+use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
+use imageproc::morphology::dilate;
+use imageproc::region_labelling::{Connectivity, connected_components};
+
+use super::seal::is_seal_ink;
+use crate::pipeline::config::PipelineConfig;
+use crate::pipeline::page::Page;
+use crate::pipeline::report::{BBox, Finding, SealBox, SealBoxes, SealFound, Status};
+
+/// Levelling rotation of the quarter-size page about its centre.
+struct Level {
+    cx: f64,
+    cy: f64,
+    sin: f64,
+    cos: f64,
+}
+
+impl Level {
+    /// `skew_deg` counter-clockwise; the levelled image is turned back clockwise by it.
+    fn new(w: u32, h: u32, skew_deg: f64) -> Self {
+        let t = skew_deg.to_radians();
+        Self { cx: f64::from(w) / 2.0, cy: f64::from(h) / 2.0, sin: t.sin(), cos: t.cos() }
+    }
+
+    /// From the page to the levelled image.
+    fn levelled(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        (self.cx + dx * self.cos - dy * self.sin, self.cy + dx * self.sin + dy * self.cos)
+    }
+
+    /// From the levelled image back to the page.
+    fn original(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        (self.cx + dx * self.cos + dy * self.sin, self.cy - dx * self.sin + dy * self.cos)
+    }
+}
+
+/// Quarter-size cells holding any dark, non-red pixel (a thin, tilted line stays unbroken,
+/// where averaging would wash it out).
+fn ink_mask(page: &Page, min_redness: u8) -> GrayImage {
+    let f = (1.0 / page.small_scale) as u32;
+    let (w, h) = page.small.dimensions();
+    let mut mask = GrayImage::new(w, h);
+    for (y, row) in page.luma.rows().enumerate() {
+        for (x, p) in row.enumerate() {
+            let (x, y) = (x as u32, y as u32);
+            if p[0] < page.ink_threshold && !is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness) {
+                mask.put_pixel((x / f).min(w - 1), (y / f).min(h - 1), Luma([255]));
+            }
+        }
+    }
+    mask
+}
+
+/// Keeps runs of ink at least `min_len` long (gaps of one pixel bridged) along rows and columns.
+fn long_lines(mask: &GrayImage, min_len: u32) -> GrayImage {
+    let (w, h) = mask.dimensions();
+    let mut out = GrayImage::new(w, h);
+    let mut scan = |points: Vec<(u32, u32)>| {
+        let mut run: Option<(usize, usize)> = None;
+        for (i, &(x, y)) in points.iter().enumerate() {
+            if mask.get_pixel(x, y)[0] == 0 {
+                continue;
+            }
+            run = match run {
+                Some((s, last)) if i - last <= 2 => Some((s, i)),
+                other => {
+                    flush(&mut out, &points, other, min_len);
+                    Some((i, i))
+                }
+            };
+        }
+        flush(&mut out, &points, run, min_len);
+    };
+    for y in 0..h {
+        scan((0..w).map(|x| (x, y)).collect());
+    }
+    for x in 0..w {
+        scan((0..h).map(|y| (x, y)).collect());
+    }
+    out
+}
+
+fn flush(out: &mut GrayImage, points: &[(u32, u32)], run: Option<(usize, usize)>, min_len: u32) {
+    if let Some((s, last)) = run
+        && (last - s + 1) as u32 >= min_len
+    {
+        for &(x, y) in &points[s..=last] {
+            out.put_pixel(x, y, Luma([255]));
+        }
+    }
+}
+
+/// The boxes as rectangles of the levelled quarter-size image: (x0, y0, x1, y1).
+fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec<(f64, f64, f64, f64)> {
+    let px_mm = 25.4 / (dpi * page.small_scale);
+    let mask = ink_mask(page, cfg.seal_min_redness);
+    let mask = if level.sin.abs() > 0.003 {
+        let theta = level.sin.asin() as f32;
+        // Thickened first: a one-cell line turned by nearest neighbour would break up.
+        rotate_about_center(
+            &dilate(&mask, Norm::LInf, 1),
+            theta,
+            Interpolation::Nearest,
+            Border::Constant(Luma([0])),
+        )
+    } else {
+        mask
+    };
+    let lines = dilate(&long_lines(&mask, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), Norm::LInf, 1);
+    let labels = connected_components(&lines, Connectivity::Eight, Luma([0u8]));
+    let mut rects: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for (x, y, l) in labels.enumerate_pixels() {
+        let l = l[0] as usize;
+        if l == 0 {
+            continue;
+        }
+        if rects.len() < l {
+            rects.resize(l, (u32::MAX, u32::MAX, 0, 0));
+        }
+        let r = &mut rects[l - 1];
+        *r = (r.0.min(x), r.1.min(y), r.2.max(x), r.3.max(y));
+    }
+    let mut boxes: Vec<(f64, f64, f64, f64)> = rects
+        .into_iter()
+        .filter(|r| r.0 != u32::MAX)
+        .map(|r| (f64::from(r.0) + 1.0, f64::from(r.1) + 1.0, f64::from(r.2) - 1.0, f64::from(r.3) - 1.0))
+        .filter(|&(x0, y0, x1, y1)| {
+            let (w, h) = ((x1 - x0) * px_mm, (y1 - y0) * px_mm);
+            let ok = |s: f64| (cfg.seal_box_min_side_mm..=cfg.seal_box_max_side_mm).contains(&s);
+            ok(w) && ok(h) && w.max(h) / w.min(h) < 1.5
+        })
+        .collect();
+    boxes.sort_by(|a, b| (a.1 / 20.0).floor().total_cmp(&(b.1 / 20.0).floor()).then(a.0.total_cmp(&b.0)));
+    boxes
+}
+
+/// Seal ink within `clearance` pixels of the line from `a` to `b` (full resolution), after
+/// locating the line to the pixel within `search` pixels either side.
+fn ink_on_line(
+    page: &Page,
+    a: (f64, f64),
+    b: (f64, f64),
+    search: f64,
+    clearance: f64,
+    min_redness: u8,
+) -> bool {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    if len < 1.0 {
+        return false;
+    }
+    let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
+    let (nx, ny) = (-uy, ux);
+    let (w, h) = (f64::from(page.width()), f64::from(page.height()));
+    let pixel = |t: f64, o: f64| -> Option<(u32, u32)> {
+        let (x, y) = (a.0 + ux * t + nx * o, a.1 + uy * t + ny * o);
+        (x >= 0.0 && y >= 0.0 && x < w && y < h).then_some((x as u32, y as u32))
+    };
+    // Skip the corners, where the other lines run.
+    let (t0, t1) = (len * 0.04, len * 0.96);
+    let samples = |o: f64, test: &dyn Fn(u32, u32) -> bool| -> usize {
+        let mut n = 0;
+        let mut t = t0;
+        while t < t1 {
+            n += pixel(t, o).is_some_and(|(x, y)| test(x, y)) as usize;
+            t += 1.0;
+        }
+        n
+    };
+    let dark = |x: u32, y: u32| page.luma.get_pixel(x, y)[0] < page.ink_threshold;
+    let steps = search.ceil() as i32;
+    let profile: Vec<(f64, usize)> =
+        (-steps..=steps).map(|o| (f64::from(o), samples(f64::from(o), &dark))).collect();
+    let peak = profile.iter().map(|p| p.1).max().unwrap_or(0);
+    if peak == 0 {
+        return false;
+    }
+    let on: Vec<f64> = profile.iter().filter(|p| p.1 * 2 >= peak).map(|p| p.0).collect();
+    let (lo, hi) = (on[0] - clearance, on[on.len() - 1] + clearance);
+    let red = |x: u32, y: u32| is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness);
+    let mut hits = 0;
+    let mut o = lo.floor();
+    while o <= hi.ceil() {
+        hits += samples(o, &red);
+        o += 1.0;
+    }
+    hits >= 3
+}
+
+/// `is_colour` is the colour check's answer: on a black-and-white scan an empty box cannot be
+/// told from one holding a grey imprint.
+pub fn check(
+    page: &Page,
+    seals: &[SealFound],
+    skew_deg: f64,
+    dpi: f64,
+    is_colour: bool,
+    cfg: &PipelineConfig,
+) -> Finding<SealBoxes> {
+    let (sw, sh) = page.small.dimensions();
+    let level = Level::new(sw, sh, skew_deg);
+    let rects = find_boxes(page, &level, dpi, cfg);
+    let scale = 1.0 / page.small_scale;
+    let full = |p: (f64, f64)| {
+        let (x, y) = level.original(p);
+        (x * scale, y * scale)
+    };
+    let px_per_mm = dpi / 25.4;
+    let mut boxes = Vec::new();
+    for &(x0, y0, x1, y1) in &rects {
+        let corners = [full((x0, y0)), full((x1, y0)), full((x1, y1)), full((x0, y1))];
+        let inside = |s: &SealFound| {
+            let c = (
+                f64::from(s.bbox[0]) + f64::from(s.bbox[2]) / 2.0,
+                f64::from(s.bbox[1]) + f64::from(s.bbox[3]) / 2.0,
+            );
+            let (lx, ly) = level.levelled((c.0 / scale, c.1 / scale));
+            (x0..=x1).contains(&lx) && (y0..=y1).contains(&ly)
+        };
+        let seal_count = seals.iter().filter(|s| inside(s)).count();
+        let touches_line = (0..4).any(|i| {
+            ink_on_line(
+                page,
+                corners[i],
+                corners[(i + 1) % 4],
+                1.5 * px_per_mm,
+                cfg.seal_box_line_clearance_mm * px_per_mm,
+                cfg.seal_min_redness,
+            )
+        });
+        boxes.push(SealBox { bbox: bbox_of(&corners), seal_count, touches_line });
+    }
+    let value = SealBoxes { boxes };
+    if value.boxes.len() != 2 {
+        return Finding::with(
+            Status::Unknown,
+            "seal_boxes.not_found",
+            format!("未能找到两个印章取样框（找到{}个），请人工确认", value.boxes.len()),
+            value,
+        );
+    }
+    let numbered = |pred: &dyn Fn(&SealBox) -> bool| -> Vec<String> {
+        value.boxes.iter().enumerate().filter(|(_, b)| pred(b)).map(|(i, _)| (i + 1).to_string()).collect()
+    };
+    let empty = numbered(&|b| b.seal_count == 0);
+    if !empty.is_empty() && !is_colour {
+        let msg = "图片不是彩色的，无法确认取样框内的印章，请彩色扫描后重新上传";
+        return Finding::with(Status::Unknown, "seal_boxes.grayscale", msg, value);
+    }
+    if !empty.is_empty() {
+        let msg = format!("印章取样处{}未加盖印章，请在每个取样框内各盖一次章", empty.join("、"));
+        return Finding::with(Status::Fail, "seal_boxes.missing", msg, value);
+    }
+    let touching = numbered(&|b| b.touches_line);
+    if !touching.is_empty() {
+        let msg = format!("印章取样处{}的印章压线，请重新盖章，印章须在框内且不压线", touching.join("、"));
+        return Finding::with(Status::Fail, "seal_boxes.touches_line", msg, value);
+    }
+    let crowded = numbered(&|b| b.seal_count > 1);
+    if !crowded.is_empty() {
+        let msg = format!("印章取样处{}内有多个印章，每个取样框只需盖一次章", crowded.join("、"));
+        return Finding::with(Status::Fail, "seal_boxes.crowded", msg, value);
+    }
+    Finding::pass(value)
+}
+
+fn bbox_of(points: &[(f64, f64)]) -> BBox {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for &(x, y) in points {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    let (x0, y0) = (x0.max(0.0), y0.max(0.0));
+    [x0 as u32, y0 as u32, (x1 - x0).max(0.0) as u32, (y1 - y0).max(0.0) as u32]
+}
