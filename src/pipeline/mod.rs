@@ -72,9 +72,9 @@ pub fn unreadable(kind: DocKind, error: decode::DecodeError, bytes: u64) -> Chec
 fn examine(page: &page::Page, info: report::FormatInfo, kind: DocKind, cfg: &PipelineConfig) -> Checks {
     let resolution = checks::resolution::check(page, cfg);
     let dpi = resolution.value.dpi;
-    let orientation = checks::orientation::check(page, dpi, cfg);
-    let turns = orientation.value.degrees.map_or(0, |d| (d / 90) as u8);
-    let skew = checks::skew::check(page, turns, cfg);
+    let ink = checks::skew::coarse_points(page, cfg);
+    let orientation = checks::orientation::check(page, &ink, dpi, cfg);
+    let skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
     let skew_deg = skew.value.angle_deg.unwrap_or(0.0);
     let red = checks::seal::RedMap::new(page, dpi, cfg);
     let seals = checks::seal::find(&red, dpi, cfg);
@@ -107,8 +107,7 @@ pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
     };
     // A reviewer sees the page straightened by the measured angle (clockwise to undo it).
     let deskew_deg = checks.skew.as_ref().and_then(|f| f.value.angle_deg).unwrap_or(0.0);
-    let quarter_turns =
-        checks.orientation.as_ref().and_then(|f| f.value.degrees).map_or(0, |d| (d / 90) as u8);
+    let quarter_turns = checks.orientation.as_ref().map_or(0, |f| f.value.quarter_turns());
     let transform = Transform { quarter_turns, deskew_deg };
     CheckReport {
         file: None,

@@ -1,7 +1,7 @@
 //! The decoded page in the forms the checks share: full-resolution RGB and luma, and a small
 //! luma copy (about 1/4 linear size) for page-level statistics. Built once per upload.
 
-use image::{GrayImage, RgbImage, imageops};
+use image::{GrayImage, RgbImage};
 
 pub struct Page {
     pub rgb: RgbImage,
@@ -91,16 +91,6 @@ pub fn box_downscale(img: &GrayImage, f: u32) -> GrayImage {
         let i = (y * sw + x) as usize;
         image::Luma([(sums[i] / counts[i].max(1)) as u8])
     })
-}
-
-/// Rotates by quarter turns clockwise.
-pub fn rotate_quarters(img: &GrayImage, quarters: u8) -> GrayImage {
-    match quarters % 4 {
-        1 => imageops::rotate90(img),
-        2 => imageops::rotate180(img),
-        3 => imageops::rotate270(img),
-        _ => img.clone(),
-    }
 }
 
 #[cfg(test)]

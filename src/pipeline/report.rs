@@ -98,6 +98,13 @@ pub struct Orientation {
     pub confidence: f64,
 }
 
+impl Orientation {
+    /// Clockwise quarter turns that make the page upright (0 when unknown).
+    pub fn quarter_turns(&self) -> u8 {
+        self.degrees.map_or(0, |d| (d / 90 % 4) as u8)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Skew {
     /// Counter-clockwise positive; absent when too little could be seen.

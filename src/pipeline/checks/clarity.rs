@@ -108,10 +108,10 @@ pub fn check(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Finding<Clarity> {
     let [(row_w, row_n), (col_w, col_n)] = edge_widths(page, min_delta);
     let edges = row_n + col_n;
     let blur = [(row_w, row_n), (col_w, col_n)]
-        .iter()
-        .filter(|(w, n)| w.is_some() && *n >= cfg.clarity_min_edges / 4)
-        .map(|(w, _)| blur_mm(w.unwrap_or(0.0), dpi))
-        .fold(None, |m: Option<f64>, b| Some(m.map_or(b, |m| m.max(b))));
+        .into_iter()
+        .filter(|(_, n)| *n >= cfg.clarity_min_edges / 4)
+        .filter_map(|(w, _)| w.map(|w| blur_mm(w, dpi)))
+        .reduce(f64::max);
     let Some(blur) =
         blur.filter(|_| edges >= cfg.clarity_min_edges && contrast >= cfg.clarity_min_edge_contrast)
     else {

@@ -8,7 +8,7 @@
 //! turned over, the clustering moves to the ends. Where that is not clear the page's ink
 //! sitting higher than lower (titles and fields at the top, space below) decides.
 
-use super::skew::{Points, dark_points, search};
+use super::skew::{Points, search};
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
 use crate::pipeline::report::{Finding, Orientation, Status};
@@ -52,8 +52,7 @@ fn upright_evidence(xs: &[f32], ys: &[f32], bin: f32) -> (f64, f64) {
 }
 
 /// Quarter turns (counter-clockwise) of the content, and the across/along profile ratio.
-pub fn measure(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Option<(u8, f64)> {
-    let points = dark_points(page, false, 1, 100_000);
+pub fn measure(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Option<(u8, f64)> {
     if points.xs.len() < cfg.skew_min_ink_points {
         return None;
     }
@@ -62,19 +61,20 @@ pub fn measure(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Option<(u8, f64)>
         let (deg, scores) = search(p, -range, range, 1.0);
         (deg, scores.iter().map(|s| s.1).fold(0.0, f64::max))
     };
-    let (h_deg, h) = best(&points);
+    let (h_deg, h) = best(points);
     let (v_deg, v) = best(&points.clone().turned(1));
     let (base, deg, ratio) = if h >= v { (0u8, h_deg, h / v.max(1.0)) } else { (1, v_deg, v / h.max(1.0)) };
     let bin = (1.5 / 25.4 * dpi * page.small_scale) as f32;
-    let (xs, ys) = levelled(&points, base, deg);
+    let (xs, ys) = levelled(points, base, deg);
     let (flush, top) = upright_evidence(&xs, &ys, bin.max(1.0));
     let upright = if flush.abs() >= cfg.orientation_min_flush_margin { flush > 0.0 } else { top >= 0.0 };
     let turns = if upright { base } else { base + 2 };
     Some((turns, ratio))
 }
 
-pub fn check(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Finding<Orientation> {
-    let Some((turns, ratio)) = measure(page, dpi, cfg) else {
+/// `points` are the page's [`super::skew::coarse_points`].
+pub fn check(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Finding<Orientation> {
+    let Some((turns, ratio)) = measure(page, points, dpi, cfg) else {
         let value = Orientation { degrees: None, confidence: 0.0 };
         return Finding::with(
             Status::Unknown,

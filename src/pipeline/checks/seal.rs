@@ -11,8 +11,8 @@
 use image::{GrayImage, Luma};
 use imageproc::distance_transform::Norm;
 use imageproc::morphology::dilate;
-use imageproc::region_labelling::{Connectivity, connected_components};
 
+use super::{Component, Labels, components};
 use crate::pipeline::DocKind;
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
@@ -103,18 +103,9 @@ fn without_long_runs(mask: &GrayImage, max: u32) -> GrayImage {
     out
 }
 
-/// One connected group of red cells.
-struct Group {
-    label: u32,
-    x0: u32,
-    y0: u32,
-    x1: u32,
-    y1: u32,
-}
-
 /// Share of 72 rays from the centre that meet the group's ink in the outer fifth of the
 /// inscribed ellipse.
-fn ring_coverage(labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>, mask: &GrayImage, g: &Group) -> f64 {
+fn ring_coverage(labels: &Labels, mask: &GrayImage, g: &Component) -> f64 {
     let (cx, cy) = (f64::from(g.x0 + g.x1) / 2.0, f64::from(g.y0 + g.y1) / 2.0);
     let (a, b) = (f64::from(g.x1 - g.x0 + 1) / 2.0, f64::from(g.y1 - g.y0 + 1) / 2.0);
     let hits = (0..72)
@@ -130,7 +121,7 @@ fn ring_coverage(labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>, mask: &GrayIm
 }
 
 /// Share of 80 points along the bounding box that meet ink within 12 % of the side inwards.
-fn border_coverage(labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>, mask: &GrayImage, g: &Group) -> f64 {
+fn border_coverage(labels: &Labels, mask: &GrayImage, g: &Component) -> f64 {
     let (w, h) = (f64::from(g.x1 - g.x0 + 1), f64::from(g.y1 - g.y0 + 1));
     let (x0, y0) = (f64::from(g.x0) + 0.5, f64::from(g.y0) + 0.5);
     let hits = (0..80)
@@ -152,13 +143,7 @@ fn border_coverage(labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>, mask: &Gray
     hits as f64 / 80.0
 }
 
-fn is_member(
-    labels: &image::ImageBuffer<Luma<u32>, Vec<u32>>,
-    mask: &GrayImage,
-    label: u32,
-    x: f64,
-    y: f64,
-) -> bool {
+fn is_member(labels: &Labels, mask: &GrayImage, label: u32, x: f64, y: f64) -> bool {
     let (x, y) = (x.floor(), y.floor());
     if x < 0.0 || y < 0.0 || x >= f64::from(mask.width()) || y >= f64::from(mask.height()) {
         return false;
@@ -173,28 +158,9 @@ pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
     let max_cells = (cfg.seal_max_size_mm / cell_mm).ceil() as u32;
     let mask = without_long_runs(&map.mask, max_cells);
     let joined = dilate(&mask, Norm::LInf, 2);
-    let labels = connected_components(&joined, Connectivity::Eight, Luma([0u8]));
-    let mut groups: Vec<Group> = Vec::new();
-    for (x, y, l) in labels.enumerate_pixels() {
-        let label = l[0];
-        if label == 0 || mask.get_pixel(x, y)[0] == 0 {
-            continue;
-        }
-        if groups.len() < label as usize {
-            groups.resize_with(label as usize, || Group {
-                label: 0,
-                x0: u32::MAX,
-                y0: u32::MAX,
-                x1: 0,
-                y1: 0,
-            });
-        }
-        let g = &mut groups[label as usize - 1];
-        g.label = label;
-        (g.x0, g.y0, g.x1, g.y1) = (g.x0.min(x), g.y0.min(y), g.x1.max(x), g.y1.max(y));
-    }
+    let (labels, groups) = components(&joined, |x, y| mask.get_pixel(x, y)[0] > 0);
     let mut found = Vec::new();
-    for g in groups.iter().filter(|g| g.label > 0) {
+    for g in &groups {
         let (w, h) = (f64::from(g.x1 - g.x0 + 1) * cell_mm, f64::from(g.y1 - g.y0 + 1) * cell_mm);
         let (long, short) = (w.max(h), w.min(h));
         if long < cfg.seal_min_size_mm || long > cfg.seal_max_size_mm || long / short > cfg.seal_max_aspect {

@@ -11,8 +11,8 @@ use image::{GrayImage, Luma};
 use imageproc::distance_transform::Norm;
 use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
 use imageproc::morphology::dilate;
-use imageproc::region_labelling::{Connectivity, connected_components};
 
+use super::components;
 use super::seal::is_seal_ink;
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
@@ -119,23 +119,10 @@ fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec
         mask
     };
     let lines = dilate(&long_lines(&mask, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), Norm::LInf, 1);
-    let labels = connected_components(&lines, Connectivity::Eight, Luma([0u8]));
-    let mut rects: Vec<(u32, u32, u32, u32)> = Vec::new();
-    for (x, y, l) in labels.enumerate_pixels() {
-        let l = l[0] as usize;
-        if l == 0 {
-            continue;
-        }
-        if rects.len() < l {
-            rects.resize(l, (u32::MAX, u32::MAX, 0, 0));
-        }
-        let r = &mut rects[l - 1];
-        *r = (r.0.min(x), r.1.min(y), r.2.max(x), r.3.max(y));
-    }
+    let (_, rects) = components(&lines, |_, _| true);
     let mut boxes: Vec<(f64, f64, f64, f64)> = rects
-        .into_iter()
-        .filter(|r| r.0 != u32::MAX)
-        .map(|r| (f64::from(r.0) + 1.0, f64::from(r.1) + 1.0, f64::from(r.2) - 1.0, f64::from(r.3) - 1.0))
+        .iter()
+        .map(|r| (f64::from(r.x0) + 1.0, f64::from(r.y0) + 1.0, f64::from(r.x1) - 1.0, f64::from(r.y1) - 1.0))
         .filter(|&(x0, y0, x1, y1)| {
             let (w, h) = ((x1 - x0) * px_mm, (y1 - y0) * px_mm);
             let ok = |s: f64| (cfg.seal_box_min_side_mm..=cfg.seal_box_max_side_mm).contains(&s);

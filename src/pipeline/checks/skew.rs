@@ -7,13 +7,14 @@
 //! 0.1° and ±0.12° at 0.01° on the full image — and refined by a parabola through the best
 //! three fine scores.
 
+use super::seal::is_seal_ink;
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
 use crate::pipeline::report::{Finding, Skew, Status};
 
 /// Points whose projection profiles are compared, relative to the image centre.
 #[derive(Clone)]
-pub(crate) struct Points {
+pub struct Points {
     pub(crate) xs: Vec<f32>,
     pub(crate) ys: Vec<f32>,
     /// Profile bins per pixel of these coordinates.
@@ -22,7 +23,13 @@ pub(crate) struct Points {
 
 /// Ink pixels (of the full image or the small copy), excluding seal red, keeping every
 /// `step`-th row and column.
-pub(crate) fn dark_points(page: &Page, full_res: bool, step: u32, max_points: usize) -> Points {
+pub(crate) fn dark_points(
+    page: &Page,
+    full_res: bool,
+    step: u32,
+    max_points: usize,
+    min_redness: u8,
+) -> Points {
     let (xs, ys) = (&mut Vec::new(), &mut Vec::new());
     if full_res {
         let threshold = page.ink_threshold;
@@ -30,7 +37,9 @@ pub(crate) fn dark_points(page: &Page, full_res: bool, step: u32, max_points: us
         let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
         for y in (0..h).step_by(step as usize) {
             for x in (0..w).step_by(step as usize) {
-                if page.luma.get_pixel(x, y)[0] < threshold && !is_red(page.rgb.get_pixel(x, y).0) {
+                if page.luma.get_pixel(x, y)[0] < threshold
+                    && !is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness)
+                {
                     xs.push(x as f32 - cx);
                     ys.push(y as f32 - cy);
                 }
@@ -45,7 +54,9 @@ pub(crate) fn dark_points(page: &Page, full_res: bool, step: u32, max_points: us
             for x in 0..w {
                 let (fx, fy) =
                     ((x * f + f / 2).min(page.width() - 1), (y * f + f / 2).min(page.height() - 1));
-                if page.small.get_pixel(x, y)[0] < threshold && !is_red(page.rgb.get_pixel(fx, fy).0) {
+                if page.small.get_pixel(x, y)[0] < threshold
+                    && !is_seal_ink(page.rgb.get_pixel(fx, fy).0, min_redness)
+                {
                     xs.push(x as f32 - cx);
                     ys.push(y as f32 - cy);
                 }
@@ -73,12 +84,6 @@ impl Points {
         }
         self
     }
-}
-
-/// Seal ink: clearly redder than it is green or blue.
-pub(crate) fn is_red(p: [u8; 3]) -> bool {
-    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
-    r - g.max(b) > 40 && r > 90
 }
 
 /// How peaked the profile is when lines run at `deg` (counter-clockwise positive).
@@ -122,9 +127,15 @@ fn refine(scores: &[(f64, f64)], best: f64, step: f64) -> f64 {
     best + step * 0.5 * (l - r) / denom
 }
 
-/// Measured skew and the peak-to-median ratio of the coarse profile scores.
-pub fn measure(page: &Page, quarter_turns: u8, cfg: &PipelineConfig) -> Option<(f64, f64)> {
-    let coarse_pts = dark_points(page, false, 1, 200_000).turned(quarter_turns);
+/// The quarter-size ink points the coarse searches of orientation and skew share.
+pub fn coarse_points(page: &Page, cfg: &PipelineConfig) -> Points {
+    dark_points(page, false, 1, 200_000, cfg.seal_min_redness)
+}
+
+/// Measured skew and the peak-to-median ratio of the coarse profile scores; `coarse` are the
+/// page's [`coarse_points`].
+pub fn measure(page: &Page, coarse: &Points, quarter_turns: u8, cfg: &PipelineConfig) -> Option<(f64, f64)> {
+    let coarse_pts = coarse.clone().turned(quarter_turns);
     if coarse_pts.xs.len() < cfg.skew_min_ink_points {
         return None;
     }
@@ -136,15 +147,15 @@ pub fn measure(page: &Page, quarter_turns: u8, cfg: &PipelineConfig) -> Option<(
     let confidence = if median > 0.0 { sorted[sorted.len() - 1] / median } else { 0.0 };
 
     let step = if page.width().max(page.height()) > 3000 { 2 } else { 1 };
-    let fine_pts = dark_points(page, true, step, 600_000).turned(quarter_turns);
+    let fine_pts = dark_points(page, true, step, 600_000, cfg.seal_min_redness).turned(quarter_turns);
     let (mid, _) = search(&fine_pts, coarse - 0.6, coarse + 0.6, 0.1);
     let (fine, fine_scores) = search(&fine_pts, mid - 0.12, mid + 0.12, 0.01);
     Some((refine(&fine_scores, fine, 0.01), confidence))
 }
 
 /// Skew of the page once turned upright by `quarter_turns` (clockwise).
-pub fn check(page: &Page, quarter_turns: u8, cfg: &PipelineConfig) -> Finding<Skew> {
-    let Some((angle, confidence)) = measure(page, quarter_turns, cfg) else {
+pub fn check(page: &Page, coarse: &Points, quarter_turns: u8, cfg: &PipelineConfig) -> Finding<Skew> {
+    let Some((angle, confidence)) = measure(page, coarse, quarter_turns, cfg) else {
         let value = Skew { angle_deg: None, confidence: 0.0 };
         return Finding::with(
             Status::Unknown,
