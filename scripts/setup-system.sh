@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sealdesk needs, and nothing when they are already there.
-#   scripts/setup-system.sh build   what building and running needs (a C compiler and linker)
+#   scripts/setup-system.sh build   what building and running needs (a C compiler and linker,
+#                                   Tesseract and Leptonica with libclang for their bindings,
+#                                   the eng and chi_sim language data)
 #   scripts/setup-system.sh test    that, plus what the test suite runs against (PostgreSQL)
 set -euo pipefail
 
 profile=${1:-build}
-build_pkgs=(gcc libc6-dev pkg-config ca-certificates)
-test_pkgs=(postgresql-15 procps fonts-noto-cjk fonts-dejavu-core)
+build_pkgs=(gcc libc6-dev pkg-config ca-certificates libclang-dev libtesseract-dev libleptonica-dev
+  tesseract-ocr-eng tesseract-ocr-chi-sim)
+test_pkgs=(postgresql-15 procps fonts-noto-cjk fonts-dejavu-core fonts-ocr-b)
 
 case "$profile" in
   build) pkgs=("${build_pkgs[@]}") ;;

@@ -10,6 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use crate::config::{Overrides, Settings};
 use crate::entities::job;
 use crate::jobs::{NewJob, probe, queue};
+use crate::ocr::tesseract::TesseractReader;
+use crate::pipeline::number::Expected;
 use crate::startup::{Application, shutdown_signal};
 use crate::{db, demo, pipeline, startup, telemetry};
 
@@ -52,6 +54,14 @@ pub enum Command {
         /// change_statement or other.
         #[arg(long, default_value = "other")]
         kind: String,
+        /// The number the applicant typed, to compare with the one read from the page. On the
+        /// application form give the credit code and the two ID numbers (legal representative
+        /// first, then operator).
+        #[arg(long = "expect-number", value_name = "N")]
+        expect: Vec<String>,
+        /// Do not read numbers (no Tesseract needed).
+        #[arg(long)]
+        skip_ocr: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -137,16 +147,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Jobs { action } => jobs(&settings, action).await,
-        Command::Check { kind, files } => check_files(&settings, &kind, &files),
+        Command::Check { kind, expect, skip_ocr, files } => {
+            let kind: pipeline::DocKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+            let ocr = if skip_ocr { None } else { Some(ocr_reader(&settings)?) };
+            check_files(&settings, kind, &expected_numbers(kind, &expect), ocr, &files)
+        }
         Command::Fixtures { out, seed } => write_fixtures(&out, seed),
     }
 }
 
 /// Every file gets its JSON line, even one that cannot be read; the exit code says only whether
 /// the command itself worked.
-fn check_files(settings: &Settings, kind: &str, files: &[PathBuf]) -> anyhow::Result<()> {
+fn check_files(
+    settings: &Settings,
+    kind: pipeline::DocKind,
+    expected: &Expected,
+    mut reader: Option<TesseractReader>,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let kind: pipeline::DocKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
     let cfg = &settings.checks;
     let mut out = std::io::stdout().lock();
     for path in files {
@@ -156,7 +175,10 @@ fn check_files(settings: &Settings, kind: &str, files: &[PathBuf]) -> anyhow::Re
                 pipeline::unreadable(kind, pipeline::decode::DecodeError::TooLarge { bytes }, bytes)
             }
             _ => match std::fs::read(path) {
-                Ok(bytes) => pipeline::run(&bytes, kind, cfg),
+                Ok(bytes) => {
+                    let ocr = reader.as_mut().map(|r| pipeline::Ocr { expected, reader: r });
+                    pipeline::run_with(&bytes, kind, ocr, cfg).context("OCR engine")?
+                }
                 Err(e) => {
                     pipeline::unreadable(kind, pipeline::decode::DecodeError::Unreadable(e.to_string()), 0)
                 }
@@ -167,6 +189,35 @@ fn check_files(settings: &Settings, kind: &str, files: &[PathBuf]) -> anyhow::Re
         writeln!(out)?;
     }
     Ok(())
+}
+
+fn ocr_reader(settings: &Settings) -> anyhow::Result<TesseractReader> {
+    TesseractReader::new(settings.ocr.tessdata_dir.as_deref())
+        .context("cannot start OCR (or pass --skip-ocr)")
+}
+
+/// `--expect-number` values by what they are: a credit code, or ID numbers in the order the
+/// page shows them.
+fn expected_numbers(kind: pipeline::DocKind, numbers: &[String]) -> Expected {
+    let mut e = Expected::default();
+    let mut ids = Vec::new();
+    for n in numbers {
+        let is_uscc = kind == pipeline::DocKind::BusinessLicense
+            || crate::domain::Uscc::parse(n).is_ok()
+            || n.chars().any(|c| c.is_ascii_alphabetic() && c != 'X' && c != 'x');
+        if is_uscc && e.uscc.is_none() {
+            e.uscc = Some(n.clone());
+        } else {
+            ids.push(n.clone());
+        }
+    }
+    let mut ids = ids.into_iter();
+    if kind == pipeline::DocKind::IdCard {
+        e.id_number = ids.next();
+    } else {
+        (e.legal_rep_id, e.operator_id) = (ids.next(), ids.next());
+    }
+    e
 }
 
 fn write_fixtures(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {

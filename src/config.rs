@@ -37,6 +37,23 @@ pub struct Settings {
     pub log: LogSettings,
     /// Thresholds of the automated image checks.
     pub checks: crate::pipeline::PipelineConfig,
+    pub ocr: OcrSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcrSettings {
+    /// Tesseract language data (`eng`, `chi_sim`); unset means Debian's tesseract-ocr-* packages.
+    pub tessdata_dir: Option<PathBuf>,
+    /// A page's whole check (image checks and number reading) is abandoned and retried after
+    /// this long.
+    pub page_timeout_secs: u64,
+}
+
+impl Default for OcrSettings {
+    fn default() -> Self {
+        Self { tessdata_dir: None, page_timeout_secs: 120 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -100,7 +117,7 @@ pub struct JobSettings {
     pub backoff_max_secs: u64,
     /// On shutdown, running jobs get this long to finish before they are released.
     pub shutdown_grace_secs: u64,
-    /// Pages checked at once per process (CPU-bound work on the blocking pool).
+    /// Pages checked at once per process: one OCR engine thread each, started with the process.
     pub check_concurrency: usize,
 }
 

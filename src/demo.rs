@@ -127,17 +127,11 @@ fn path_to(target: ApplicationState, needs_documents: bool) -> Vec<Event> {
 }
 
 fn uscc(c: &Company) -> anyhow::Result<Uscc> {
-    let org_check =
-        crate::domain::uscc::org_check_char(c.org_body).ok_or_else(|| anyhow::anyhow!("org code"))?;
-    let first17 = format!("91{}{}{org_check}", c.district, c.org_body);
-    let check = crate::domain::uscc::check_char(&first17).ok_or_else(|| anyhow::anyhow!("uscc alphabet"))?;
-    Ok(Uscc::parse(&format!("{first17}{check}"))?)
+    Ok(Uscc::from_parts(c.district, c.org_body)?)
 }
 
 fn resident_id(district: &str, birth: &str, seq: u32) -> anyhow::Result<ResidentId> {
-    let body = format!("{district}{birth}{:03}", seq % 1000);
-    let check = crate::domain::iso7064_check(&body).ok_or_else(|| anyhow::anyhow!("id body"))?;
-    Ok(ResidentId::parse(&format!("{body}{check}"))?)
+    Ok(ResidentId::from_parts(district, birth, seq)?)
 }
 
 /// Loads the demo data unless it is already there. Returns a one-line summary.

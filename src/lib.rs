@@ -15,6 +15,7 @@ pub mod entities;
 pub mod fixtures;
 pub mod intake;
 pub mod jobs;
+pub mod ocr;
 pub mod pipeline;
 pub mod review;
 pub mod startup;

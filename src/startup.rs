@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::Settings;
 use crate::db;
 use crate::jobs::{Registry, WorkerPool, spawn_workers};
+use crate::ocr::pool::OcrPool;
 use crate::storage::{BlobStore, LocalBlobStore};
 use crate::web::{AppState, routes, templates::Templates};
 
@@ -38,6 +39,17 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Ar
     Ok((db, Arc::new(blobs)))
 }
 
+/// One OCR engine per page checked at once, started before any job is claimed; refuses to
+/// start when the language data is missing.
+pub async fn start_ocr(settings: &Settings) -> anyhow::Result<Arc<OcrPool>> {
+    let (size, dir) = (settings.jobs.check_concurrency, settings.ocr.tessdata_dir.clone());
+    let pool = tokio::task::spawn_blocking(move || OcrPool::tesseract(size, dir))
+        .await
+        .context("OCR start-up")?
+        .context("cannot start the OCR engines")?;
+    Ok(Arc::new(pool))
+}
+
 impl Application {
     /// The service with the standard job handlers.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -50,7 +62,8 @@ impl Application {
         handlers: impl FnOnce(Registry) -> Registry,
     ) -> anyhow::Result<Self> {
         let (db, blobs) = open(&settings).await?;
-        let registry = handlers(Registry::standard(blobs.clone(), &settings));
+        let ocr = start_ocr(&settings).await?;
+        let registry = handlers(Registry::standard(blobs.clone(), ocr, &settings));
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();

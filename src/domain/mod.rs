@@ -88,13 +88,8 @@ pub fn mask(value: &str, head: usize, tail: usize) -> String {
 }
 
 /// Normalises what people type: trims, drops inner spaces and dashes, upper-cases.
-fn normalise(raw: &str) -> String {
+pub(crate) fn normalise(raw: &str) -> String {
     raw.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect()
-}
-
-/// ISO 7064 MOD 11-2 check character for a string of digits (resident ID bodies).
-pub fn iso7064_check(digits: &str) -> Option<char> {
-    iso7064::mod11_2(digits)
 }
 
 #[cfg(test)]

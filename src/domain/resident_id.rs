@@ -53,6 +53,14 @@ impl ResidentId {
         Ok(Self(s))
     }
 
+    /// The number of `area` (six digits), born `birth` (`YYYYMMDD`), sequence `seq` (odd for
+    /// men), with its check character computed.
+    pub fn from_parts(area: &str, birth: &str, seq: u32) -> Result<Self, ParseError> {
+        let body = format!("{area}{birth}{:03}", seq % 1000);
+        let check = mod11_2(&body).ok_or(ParseError::Invalid { what: WHAT, detail: "format" })?;
+        Self::parse(&format!("{body}{check}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

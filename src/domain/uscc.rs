@@ -57,6 +57,16 @@ impl Uscc {
         }
     }
 
+    /// A code for a legal person (`91`) of `area` (six digits) with organisation code body
+    /// `org_body` (eight characters), both check characters computed.
+    pub fn from_parts(area: &str, org_body: &str) -> Result<Self, ParseError> {
+        let org_check =
+            org_check_char(org_body).ok_or(ParseError::Invalid { what: WHAT, detail: "org code" })?;
+        let first17 = format!("91{area}{org_body}{org_check}");
+        let check = check_char(&first17).ok_or(ParseError::Invalid { what: WHAT, detail: "format" })?;
+        Self::parse(&format!("{first17}{check}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

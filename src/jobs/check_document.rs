@@ -1,20 +1,24 @@
-//! The `check_document` job: runs the image pipeline on a stored upload and records the report.
-//! The pipeline is CPU-bound, so it runs on the blocking pool behind a semaphore (at most
-//! `permits` pages at once per process); the report is written in the same transaction that
-//! completes the job, so a report exists exactly once per document.
+//! The `check_document` job: runs the image pipeline on a stored upload, reading its numbers
+//! against what the applicant typed, and records the report. The pipeline is CPU-bound, so the
+//! whole page runs on an OCR pool thread (one engine each, at most the pool's size at once per
+//! process, with a timeout); the report is written in the same transaction that completes the
+//! job, so a report exists exactly once per document.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use super::{JobContext, JobError, JobHandler};
 use crate::audit::{self, Actor};
 use crate::db::begin_write;
 use crate::domain::DocumentKind;
-use crate::entities::{check_report, document};
+use crate::entities::{application, check_report, document};
+use crate::ocr::OcrError;
+use crate::ocr::pool::OcrPool;
+use crate::pipeline::number::Expected;
 use crate::pipeline::{self, PipelineConfig};
 use crate::storage::{BlobKey, BlobStore, StorageError};
 
@@ -28,7 +32,29 @@ pub struct CheckDocument {
 pub struct CheckDocumentHandler {
     pub blobs: Arc<dyn BlobStore>,
     pub config: Arc<PipelineConfig>,
-    pub permits: Arc<Semaphore>,
+    pub ocr: Arc<OcrPool>,
+    pub page_timeout: Duration,
+}
+
+/// The numbers the applicant typed that a document of `kind` should show.
+pub fn expected(kind: DocumentKind, app: &application::Model) -> Expected {
+    let v = |s: &str| Some(s.to_string());
+    match kind {
+        DocumentKind::LegalRepIdCard => {
+            Expected { id_number: v(&app.legal_rep_id_number), ..Default::default() }
+        }
+        DocumentKind::OperatorIdCard => {
+            Expected { id_number: v(&app.operator_id_number), ..Default::default() }
+        }
+        DocumentKind::BusinessLicense => Expected { uscc: v(&app.company_uscc), ..Default::default() },
+        DocumentKind::ApplicationForm => Expected {
+            uscc: v(&app.company_uscc),
+            legal_rep_id: v(&app.legal_rep_id_number),
+            operator_id: v(&app.operator_id_number),
+            ..Default::default()
+        },
+        DocumentKind::SealSample | DocumentKind::ChangeStatement => Expected::default(),
+    }
 }
 
 #[async_trait::async_trait]
@@ -54,12 +80,21 @@ impl JobHandler for CheckDocumentHandler {
             Err(e) => return Err(JobError::Retry(e.to_string())),
         };
 
-        let _permit = self.permits.acquire().await.map_err(|e| JobError::Retry(e.to_string()))?;
+        let app =
+            application::Entity::find_by_id(doc.application_id).one(&ctx.db).await?.ok_or_else(|| {
+                JobError::Permanent(format!("application {} does not exist", doc.application_id))
+            })?;
+        let expected = expected(kind, &app);
         let config = self.config.clone();
-        let report = tokio::task::spawn_blocking(move || pipeline::run(&bytes, kind.into(), &config))
+        let report = self
+            .ocr
+            .run(self.page_timeout, move |reader| {
+                let ocr = pipeline::Ocr { expected: &expected, reader };
+                pipeline::run_with(&bytes, kind.into(), Some(ocr), &config)
+            })
             .await
-            .map_err(|e| JobError::Retry(format!("pipeline task failed: {e}")))?;
-        drop(_permit);
+            .and_then(|r| r)
+            .map_err(|e: OcrError| JobError::Retry(format!("{}: {e}", e.code())))?;
 
         let verdict = serde_json::to_value(report.verdict).unwrap_or_default();
         let txn = begin_write(&ctx.db).await?;

@@ -94,12 +94,16 @@ pub struct Registry {
 
 impl Registry {
     /// The handlers every `sealdesk serve` runs.
-    pub fn standard(blobs: Arc<dyn crate::storage::BlobStore>, settings: &crate::config::Settings) -> Self {
-        let permits = Arc::new(tokio::sync::Semaphore::new(settings.jobs.check_concurrency));
+    pub fn standard(
+        blobs: Arc<dyn crate::storage::BlobStore>,
+        ocr: Arc<crate::ocr::pool::OcrPool>,
+        settings: &crate::config::Settings,
+    ) -> Self {
         Self::default().with(probe::ProbeHandler).with(check_document::CheckDocumentHandler {
             blobs,
             config: Arc::new(settings.checks.clone()),
-            permits,
+            ocr,
+            page_timeout: std::time::Duration::from_secs(settings.ocr.page_timeout_secs),
         })
     }
 

@@ -73,6 +73,30 @@ pub struct PipelineConfig {
     pub seal_box_max_side_mm: f64,
     /// Seal ink within this distance of a box line counts as touching it, millimetres.
     pub seal_box_line_clearance_mm: f64,
+    /// Number finding: glyph heights of a number's characters, millimetres on the paper.
+    pub number_min_text_mm: f64,
+    pub number_max_text_mm: f64,
+    /// A glyph is at most this many times as wide as it is tall (touching characters merge).
+    pub number_max_glyph_aspect: f64,
+    /// Glyphs of one line differ in height and centre by at most this share of the height.
+    pub number_line_tolerance: f64,
+    /// The gap between neighbouring glyphs of one number, at most, in text heights.
+    pub number_max_gap_ratio: f64,
+    /// A number's run is this many text heights long (18 characters, with some slack).
+    pub number_min_run_ratio: f64,
+    pub number_max_run_ratio: f64,
+    /// Runs read per page and orientation, at most.
+    pub number_max_candidates: usize,
+    /// Resolution of the copy of the page the runs are searched in.
+    pub number_search_dpi: u32,
+    /// Padding above and below a run before it is read, in text heights (at least half).
+    pub number_pad_ratio: f64,
+    /// Padding left and right, in text heights: wide enough to take in an end character the
+    /// search missed (a broken glyph); whatever else it takes in, the check digit sorts out.
+    pub number_pad_x_ratio: f64,
+    /// Text heights, in pixels, a run is scaled to for reading; tried in order until the
+    /// check digit passes.
+    pub number_read_heights_px: Vec<u32>,
 }
 
 impl Default for PipelineConfig {
@@ -113,6 +137,18 @@ impl Default for PipelineConfig {
             seal_box_min_side_mm: 40.0,
             seal_box_max_side_mm: 110.0,
             seal_box_line_clearance_mm: 0.3,
+            number_min_text_mm: 1.5,
+            number_max_text_mm: 7.0,
+            number_max_glyph_aspect: 4.0,
+            number_line_tolerance: 0.25,
+            number_max_gap_ratio: 1.5,
+            number_min_run_ratio: 9.0,
+            number_max_run_ratio: 30.0,
+            number_max_candidates: 12,
+            number_search_dpi: 150,
+            number_pad_ratio: 0.6,
+            number_pad_x_ratio: 1.5,
+            number_read_heights_px: vec![32, 24, 44],
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod config;
 pub mod decode;
+pub mod number;
 pub mod page;
 pub mod report;
 
@@ -15,6 +16,7 @@ pub use report::{CheckReport, Status, Verdict};
 
 use crate::domain::DocumentKind;
 use crate::domain::application::string_enum;
+use crate::ocr::{LineReader, OcrError};
 use report::{Checks, Finding, Transform};
 
 string_enum! {
@@ -68,13 +70,44 @@ pub fn unreadable(kind: DocKind, error: decode::DecodeError, bytes: u64) -> Chec
     }
 }
 
+/// The number check's inputs: what was typed and the engine to read with.
+pub struct Ocr<'a> {
+    pub expected: &'a number::Expected,
+    pub reader: &'a mut dyn LineReader,
+}
+
 /// Every check of a decoded page.
-fn examine(page: &page::Page, info: report::FormatInfo, kind: DocKind, cfg: &PipelineConfig) -> Checks {
+fn examine(
+    page: &page::Page,
+    info: report::FormatInfo,
+    kind: DocKind,
+    ocr: Option<Ocr>,
+    cfg: &PipelineConfig,
+) -> Result<Checks, OcrError> {
     let resolution = checks::resolution::check(page, cfg);
     let dpi = resolution.value.dpi;
     let ink = checks::skew::coarse_points(page, cfg);
-    let orientation = checks::orientation::check(page, &ink, dpi, cfg);
-    let skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
+    let mut orientation = checks::orientation::check(page, &ink, dpi, cfg);
+    let mut skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
+    let mut number = None;
+    if let Some(Ocr { expected, reader }) = ocr {
+        let turns = orientation.value.quarter_turns();
+        let skew_at = |t: u8| {
+            let found = if t % 2 == turns % 2 { skew.value.angle_deg } else { None };
+            found.or_else(|| checks::skew::check(page, &ink, t, cfg).value.angle_deg).unwrap_or(0.0)
+        };
+        let geometry = number::Geometry { dpi, turns, skew_deg: &skew_at };
+        if let Some(read) = number::check(page, kind, &geometry, expected, reader, cfg)? {
+            if read.turns != turns {
+                // The number reads only at another turn: the orientation check was wrong.
+                orientation = checks::orientation::decided(read.turns, orientation.value.confidence);
+                if read.turns % 2 != turns % 2 {
+                    skew = checks::skew::check(page, &ink, read.turns, cfg);
+                }
+            }
+            number = Some(read.finding);
+        }
+    }
     let skew_deg = skew.value.angle_deg.unwrap_or(0.0);
     let red = checks::seal::RedMap::new(page, dpi, cfg);
     let seals = checks::seal::find(&red, dpi, cfg);
@@ -82,7 +115,7 @@ fn examine(page: &page::Page, info: report::FormatInfo, kind: DocKind, cfg: &Pip
     let is_colour = colour.value.is_colour;
     let seal_boxes = (kind == DocKind::SealSample)
         .then(|| checks::seal_boxes::check(page, &seals, skew_deg, dpi, is_colour, cfg));
-    Checks {
+    Ok(Checks {
         format: Finding::pass(info),
         resolution: Some(resolution),
         clarity: Some(checks::clarity::check(page, dpi, cfg)),
@@ -92,32 +125,47 @@ fn examine(page: &page::Page, info: report::FormatInfo, kind: DocKind, cfg: &Pip
         seal_boxes,
         skew: Some(skew),
         orientation: Some(orientation),
+        number,
+    })
+}
+
+/// Checks one upload without reading its numbers.
+pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
+    match run_with(bytes, kind, None, cfg) {
+        Ok(report) => report,
+        Err(e) => unreachable!("only the OCR engine fails a run, and there is none: {e}"),
     }
 }
 
-/// Checks one upload.
-pub fn run(bytes: &[u8], kind: DocKind, cfg: &PipelineConfig) -> CheckReport {
+/// Checks one upload and, with `ocr`, reads its numbers and compares them with the typed ones.
+/// Fails only when the OCR engine itself fails (the caller retries; no half report).
+pub fn run_with(
+    bytes: &[u8],
+    kind: DocKind,
+    ocr: Option<Ocr>,
+    cfg: &PipelineConfig,
+) -> Result<CheckReport, OcrError> {
     let started = Instant::now();
     let checks = match decode::decode(bytes, cfg) {
         Err((e, info)) => Checks::format_only(Finding::with(Status::Fail, e.code(), e.message_zh(), info)),
         Ok(decoded) => {
             let page = page::Page::new(decoded.rgb, decoded.grayscale_source);
-            examine(&page, decoded.info, kind, cfg)
+            examine(&page, decoded.info, kind, ocr, cfg)?
         }
     };
     // A reviewer sees the page straightened by the measured angle (clockwise to undo it).
     let deskew_deg = checks.skew.as_ref().and_then(|f| f.value.angle_deg).unwrap_or(0.0);
     let quarter_turns = checks.orientation.as_ref().map_or(0, |f| f.value.quarter_turns());
     let transform = Transform { quarter_turns, deskew_deg };
-    CheckReport {
+    Ok(CheckReport {
         file: None,
         kind,
         verdict: checks.verdict(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         transform,
         checks,
-    }
+    })
 }
 
 /// Stored with each report so a re-run after an algorithm change can be told apart.
-pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p2");
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p3");

@@ -186,6 +186,10 @@ pub struct Checks {
     pub seal: Option<Finding<Seal>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seal_boxes: Option<Finding<SealBoxes>>,
+    /// The ID number or credit code read and compared with the typed value; absent when OCR
+    /// was skipped or the kind carries no number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<Finding<super::number::Numbers>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +216,7 @@ impl Checks {
             colour: None,
             seal: None,
             seal_boxes: None,
+            number: None,
         }
     }
 
@@ -225,6 +230,7 @@ impl Checks {
         s.extend(self.colour.as_ref().map(|f| f.status));
         s.extend(self.seal.as_ref().map(|f| f.status));
         s.extend(self.seal_boxes.as_ref().map(|f| f.status));
+        s.extend(self.number.as_ref().map(|f| f.status));
         s
     }
 

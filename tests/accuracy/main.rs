@@ -1,6 +1,8 @@
 //! Accuracy of the image checks against generated scans with known truth. Prints the figures
 //! (run with `--nocapture` to see them) and asserts the targets from the issue tracker.
 
+mod numbers;
+
 use sealdesk::fixtures::{Fonts, set};
 use sealdesk::pipeline::{self, CheckReport, DocKind, PipelineConfig, Status};
 

@@ -96,16 +96,19 @@ async fn config_prints_the_effective_settings_with_the_password_redacted() {
     assert!(!stdout.contains("s3cret"));
 }
 
+const USCC: &str = "91500103MA5U7K3PXF";
+
 #[tokio::test]
 async fn check_prints_one_json_line_per_file_even_for_files_it_cannot_read() {
     let db = TestDb::new().await;
     let dir = db.dir.path();
-    std::fs::write(dir.join("scan.jpg"), crate::intake::page_jpeg()).unwrap();
+    std::fs::write(dir.join("scan.jpg"), crate::intake::licence_jpeg(USCC)).unwrap();
     std::fs::write(dir.join("renamed.jpg"), b"%PDF-1.7\n1 0 obj\n").unwrap();
     std::fs::write(dir.join("empty.png"), b"").unwrap();
     let out = db
         .command()
-        .args(["check", "--kind", "business_license", "scan.jpg", "renamed.jpg", "empty.png", "missing.jpg"])
+        .args(["check", "--kind", "business_license", "--expect-number", USCC])
+        .args(["scan.jpg", "renamed.jpg", "empty.png", "missing.jpg"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -120,7 +123,68 @@ async fn check_prints_one_json_line_per_file_even_for_files_it_cannot_read() {
     assert_eq!(lines[0]["verdict"], "pass");
     assert!(lines[0]["elapsed_ms"].as_f64().unwrap() > 0.0);
     assert!(lines.iter().skip(1).all(|l| l["verdict"] == "fail"));
+    assert_eq!(lines[0]["checks"]["number"]["fields"][0]["outcome"], "match", "{}", lines[0]);
+
+    // A mistyped code (two characters swapped, check characters recomputed) is a mismatch
+    // with the differing positions; without OCR there is no number finding at all.
+    let typo = "91500103MA5U7K3PXF".replace("K3", "3K");
+    let typo = sealdesk::domain::Uscc::from_parts("500103", &typo[8..16]).unwrap();
+    let out = db
+        .command()
+        .args(["check", "--kind", "business_license", "--expect-number"])
+        .arg(typo.as_str())
+        .arg("scan.jpg")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let number = &report["checks"]["number"];
+    assert_eq!(
+        (&report["verdict"], &number["code"]),
+        (&"fail".into(), &"number.mismatch".into()),
+        "{number}"
+    );
+    assert_eq!(number["fields"][0]["differs_at"], serde_json::json!([14, 15, 17, 18]));
+    let out = db
+        .command()
+        .args(["check", "--kind", "business_license", "--skip-ocr", "scan.jpg"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["checks"].get("number").is_none(), "{report}");
 
     let out = db.command().args(["check", "--kind", "passport", "scan.jpg"]).output().unwrap();
     assert!(!out.status.success(), "an unknown kind is a usage error");
+}
+
+#[tokio::test]
+async fn serve_and_check_refuse_to_start_without_the_ocr_language_data() {
+    let db = TestDb::new().await;
+    std::fs::write(db.dir.path().join("scan.jpg"), b"").unwrap();
+    for args in [&["serve", "--bind", "127.0.0.1:0"][..], &["check", "--kind", "id_card", "scan.jpg"]] {
+        let out =
+            db.command().args(args).env("SEALDESK__OCR__TESSDATA_DIR", "/nonexistent").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} must fail: {stderr}");
+        assert!(stderr.contains("tesseract-ocr-eng"), "{args:?} says what to install: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_runs_tesseract_with_openmp_held_to_one_thread() {
+    // Started without the limit, the process re-executes itself with it (same pid); its
+    // environment is visible through /proc.
+    let db = TestDb::new().await;
+    let mut cmd = db.command();
+    cmd.args(["serve", "--bind", "127.0.0.1:0"]).env_remove("OMP_THREAD_LIMIT");
+    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let guard = crate::helpers::ChildGuard(child);
+    let environ = format!("/proc/{}/environ", guard.0.id());
+    crate::helpers::eventually(std::time::Duration::from_secs(20), "re-executed with the limit", || {
+        let environ = environ.clone();
+        async move {
+            let env = std::fs::read(&environ).unwrap_or_default();
+            env.split(|b| *b == 0).any(|kv| kv == b"OMP_THREAD_LIMIT=1")
+        }
+    })
+    .await;
 }

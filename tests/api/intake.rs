@@ -77,22 +77,11 @@ async fn re_uploads_become_numbered_attempts_and_unknown_applications_are_refuse
     assert!(matches!(err, IntakeError::ApplicationNotFound(_)));
 }
 
-/// A 1654×2339 (200 dpi A4) colour page: paper, rows of dark "text" and a red ring.
-pub fn page_jpeg() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(1654, 2339, |x, y| {
-        let text = x % 30 < 18 && y % 60 < 24 && (150..1500).contains(&x) && (200..2000).contains(&y);
-        let d = (((x as f64 - 1200.0).powi(2) + (y as f64 - 2100.0).powi(2)).sqrt() - 150.0).abs();
-        if d < 6.0 {
-            image::Rgb([205, 35, 40])
-        } else if text {
-            image::Rgb([30, 30, 30])
-        } else {
-            image::Rgb([246, 245, 240])
-        }
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88).encode_image(&img).unwrap();
-    out
+/// A stamped 200-dpi business-licence copy (1654×2339) carrying the credit code `uscc`.
+pub fn licence_jpeg(uscc: &str) -> Vec<u8> {
+    let fonts = sealdesk::fixtures::Fonts::system().expect("fonts installed");
+    let (page, _) = sealdesk::fixtures::documents::licence_copy(&fonts, 200, uscc, true, 1);
+    sealdesk::fixtures::degrade::jpeg(&page, 88)
 }
 
 #[tokio::test]
@@ -104,7 +93,8 @@ async fn an_uploaded_scan_is_checked_by_a_worker_and_its_report_stored() {
     let conn = app.test_db.connect().await;
     let blobs = LocalBlobStore::open(app.test_db.dir.path().join("blobs")).unwrap();
     let application = new_application(&conn, "new").await;
-    let body: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from(page_jpeg()))]));
+    let scan = licence_jpeg(&application.company_uscc);
+    let body: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from(scan))]));
     let doc = store_document(&conn, &blobs, upload(application.id), body).await.unwrap();
 
     let find = || check_report::Entity::find().filter(check_report::Column::DocumentId.eq(doc.id)).one(&conn);
@@ -117,6 +107,11 @@ async fn an_uploaded_scan_is_checked_by_a_worker_and_its_report_stored() {
     assert_eq!(report.report["checks"]["format"]["media_type"], "image/jpeg");
     assert!((report.report["checks"]["resolution"]["dpi"].as_f64().unwrap() - 200.0).abs() < 1.0);
     assert_eq!(report.report["checks"]["colour"]["is_colour"], true);
+    // The credit code was read from the scan and matched against the application's.
+    let number = &report.report["checks"]["number"];
+    assert_eq!(number["status"], "pass", "{number}");
+    assert_eq!(number["fields"][0]["outcome"], "match");
+    assert_eq!(number["fields"][0]["read"], application.company_uscc.as_str());
     let stored = document::Entity::find_by_id(doc.id).one(&conn).await.unwrap().unwrap();
     assert_eq!((stored.width_px, stored.height_px), (Some(1654), Some(2339)));
     let checked = audit_event::Entity::find()

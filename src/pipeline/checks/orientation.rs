@@ -83,11 +83,22 @@ pub fn check(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Fi
             value,
         );
     };
-    let degrees = u16::from(turns) * 90;
-    let value = Orientation { degrees: Some(degrees), confidence: (ratio * 100.0).round() / 100.0 };
     if ratio < cfg.orientation_min_ratio {
+        let value = Orientation { degrees: Some(u16::from(turns) * 90), confidence: round2(ratio) };
         return Finding::with(Status::Unknown, "orientation.unknown", "无法可靠判断方向，请人工确认", value);
     }
+    decided(turns, ratio)
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// The finding for a page known to be `turns` clockwise quarter turns from upright (by this
+/// check, or by a number read only at that turn).
+pub fn decided(turns: u8, confidence: f64) -> Finding<Orientation> {
+    let degrees = u16::from(turns % 4) * 90;
+    let value = Orientation { degrees: Some(degrees), confidence: round2(confidence) };
     if degrees != 0 {
         let msg = format!("图片方向不正（内容被旋转了{degrees}°），请将图片转正后重新上传");
         return Finding::with(Status::Fail, "orientation.rotated", msg, value);
