@@ -59,6 +59,9 @@ pub enum Command {
         /// first, then operator).
         #[arg(long = "expect-number", value_name = "N")]
         expect: Vec<String>,
+        /// The company name the applicant typed, compared with a licence copy's.
+        #[arg(long = "expect-company", value_name = "NAME")]
+        company: Option<String>,
         /// Do not read numbers (no Tesseract needed).
         #[arg(long)]
         skip_ocr: bool,
@@ -147,10 +150,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Jobs { action } => jobs(&settings, action).await,
-        Command::Check { kind, expect, skip_ocr, files } => {
+        Command::Check { kind, expect, company, skip_ocr, files } => {
             let kind: pipeline::DocKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
             let ocr = if skip_ocr { None } else { Some(ocr_reader(&settings)?) };
-            check_files(&settings, kind, &expected_numbers(kind, &expect), ocr, &files)
+            let expected = Expected { company_name: company, ..expected_numbers(kind, &expect) };
+            check_files(&settings, kind, &expected, ocr, &files)
         }
         Command::Fixtures { out, seed } => write_fixtures(&out, seed),
     }

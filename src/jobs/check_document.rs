@@ -46,7 +46,9 @@ pub fn expected(kind: DocumentKind, app: &application::Model) -> Expected {
         DocumentKind::OperatorIdCard => {
             Expected { id_number: v(&app.operator_id_number), ..Default::default() }
         }
-        DocumentKind::BusinessLicense => Expected { uscc: v(&app.company_uscc), ..Default::default() },
+        DocumentKind::BusinessLicense => {
+            Expected { uscc: v(&app.company_uscc), company_name: v(&app.company_name), ..Default::default() }
+        }
         DocumentKind::ApplicationForm => Expected {
             uscc: v(&app.company_uscc),
             legal_rep_id: v(&app.legal_rep_id_number),

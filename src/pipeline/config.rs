@@ -97,6 +97,17 @@ pub struct PipelineConfig {
     /// Text heights, in pixels, a run is scaled to for reading; tried in order until the
     /// check digit passes.
     pub number_read_heights_px: Vec<u32>,
+    /// Company name on a licence: lines searched below the credit code, as far as this many of
+    /// its text heights.
+    pub name_search_heights: f64,
+    /// Lines read with the Chinese engine, at most, nearest first.
+    pub name_max_lines: usize,
+    /// Height in pixels a line is scaled to for the Chinese engine.
+    pub name_line_px: f64,
+    /// Similarity (0–1, by characters) from which the name counts as the typed one. One
+    /// character can make another company (建设 / 建筑), so only identical passes by default;
+    /// anything less is a warning with the similarity for the reviewer.
+    pub name_pass_similarity: f64,
 }
 
 impl Default for PipelineConfig {
@@ -149,6 +160,10 @@ impl Default for PipelineConfig {
             number_pad_ratio: 0.6,
             number_pad_x_ratio: 1.5,
             number_read_heights_px: vec![32, 24, 44],
+            name_search_heights: 25.0,
+            name_max_lines: 4,
+            name_line_px: 40.0,
+            name_pass_similarity: 1.0,
         }
     }
 }

@@ -89,7 +89,7 @@ fn examine(
     let ink = checks::skew::coarse_points(page, cfg);
     let mut orientation = checks::orientation::check(page, &ink, dpi, cfg);
     let mut skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
-    let mut number = None;
+    let (mut number, mut company_name) = (None, None);
     if let Some(Ocr { expected, reader }) = ocr {
         let turns = orientation.value.quarter_turns();
         let skew_at = |t: u8| {
@@ -106,6 +106,7 @@ fn examine(
                 }
             }
             number = Some(read.finding);
+            company_name = read.company_name;
         }
     }
     let skew_deg = skew.value.angle_deg.unwrap_or(0.0);
@@ -126,6 +127,7 @@ fn examine(
         skew: Some(skew),
         orientation: Some(orientation),
         number,
+        company_name,
     })
 }
 

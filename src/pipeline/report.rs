@@ -190,6 +190,9 @@ pub struct Checks {
     /// was skipped or the kind carries no number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<Finding<super::number::Numbers>>,
+    /// The company name on a licence copy against the typed one (a similarity, warn at most).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<Finding<super::number::name::CompanyName>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +220,7 @@ impl Checks {
             seal: None,
             seal_boxes: None,
             number: None,
+            company_name: None,
         }
     }
 
@@ -231,6 +235,7 @@ impl Checks {
         s.extend(self.seal.as_ref().map(|f| f.status));
         s.extend(self.seal_boxes.as_ref().map(|f| f.status));
         s.extend(self.number.as_ref().map(|f| f.status));
+        s.extend(self.company_name.as_ref().map(|f| f.status));
         s
     }
 

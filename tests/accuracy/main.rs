@@ -111,6 +111,28 @@ fn orientation_is_found_on_quarter_turned_pages() {
 }
 
 #[test]
+fn with_the_number_read_every_quarter_turned_page_is_oriented() {
+    // As the job runner checks pages: a number that reads only at another quarter turn
+    // corrects the orientation finding.
+    let cfg = PipelineConfig::default();
+    let mut reader =
+        sealdesk::ocr::tesseract::TesseractReader::new(None).expect("tesseract-ocr-eng installed");
+    let results: Vec<_> = set::orientation_set(&fonts(), 5)
+        .into_iter()
+        .map(|case| {
+            let ocr = pipeline::Ocr { expected: &Default::default(), reader: &mut reader };
+            let report = pipeline::run_with(&case.bytes, case.kind, Some(ocr), &cfg).expect("engine works");
+            (case, report)
+        })
+        .collect();
+    let share = score("orientation with OCR", &results.iter().collect::<Vec<_>>(), |case, r| {
+        let o = r.checks.orientation.as_ref().expect("orientation checked");
+        o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90)
+    });
+    assert_eq!(share, 1.0, "orientation with OCR {share}");
+}
+
+#[test]
 fn clarity_tells_sharp_from_blurred_across_kinds_and_resolutions() {
     let results = examined(set::clarity_set(&fonts(), 3));
     let share = score("clarity", &results.iter().collect::<Vec<_>>(), |case, r| {

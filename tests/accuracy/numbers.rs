@@ -35,6 +35,7 @@ fn numbers_are_read_exactly_and_every_typo_is_a_mismatch() {
     let cases = number_set(&fonts, 24, 29);
     let (mut fields, mut exact, mut unreadable, mut typos, mut caught) = (0, 0, 0, 0, 0);
     let (mut blurred_fields, mut blurred_read) = (0, 0);
+    let (mut names, mut names_right) = (0, 0);
     let mut ocr_ms = Vec::new();
     for case in &cases {
         let report = check(case, &mut reader, &cfg);
@@ -80,6 +81,19 @@ fn numbers_are_read_exactly_and_every_typo_is_a_mismatch() {
                 typed_value.unwrap_or("-")
             );
         }
+        if let (Some(name), Some(typed_name)) = (&report.checks.company_name, &typed.company_name) {
+            let same = truth.company_name.as_ref() == Some(typed_name);
+            println!(
+                "{:36} company {:?} similarity {:?} read {:?} typed {typed_name}",
+                case.name, name.status, name.value.similarity, name.value.read
+            );
+            // A different name never passes, legible or not.
+            assert!(same || name.status != Status::Pass, "{}: another company's name passed", case.name);
+            if legible(&report) {
+                names += 1;
+                names_right += usize::from((name.status == Status::Pass) == same);
+            }
+        }
         if number.value.fields.iter().any(|f| f.outcome == Outcome::Mismatch) {
             assert_eq!(number.status, Status::Fail, "{}", case.name);
         }
@@ -96,7 +110,9 @@ fn numbers_are_read_exactly_and_every_typo_is_a_mismatch() {
     println!(
         "pages failing clarity or resolution: {blurred_read}/{blurred_fields} fields read, every one correctly"
     );
+    println!("company names on legible licences: {names_right}/{names} judged right (pass = same name)");
     assert!(fields >= 50, "only {fields} fields on legible pages");
+    assert!(names >= 10 && names_right * 100 >= names * 95, "company names {names_right}/{names}");
     assert!(share >= 0.99, "exact reads {share}");
     assert!(typos >= 10, "the set injects typos");
     assert_eq!(caught, typos, "every typo is a mismatch");

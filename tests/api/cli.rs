@@ -97,17 +97,18 @@ async fn config_prints_the_effective_settings_with_the_password_redacted() {
 }
 
 const USCC: &str = "91500103MA5U7K3PXF";
+const COMPANY: &str = "重庆山城建设工程有限公司";
 
 #[tokio::test]
 async fn check_prints_one_json_line_per_file_even_for_files_it_cannot_read() {
     let db = TestDb::new().await;
     let dir = db.dir.path();
-    std::fs::write(dir.join("scan.jpg"), crate::intake::licence_jpeg(USCC)).unwrap();
+    std::fs::write(dir.join("scan.jpg"), crate::intake::licence_jpeg(USCC, COMPANY)).unwrap();
     std::fs::write(dir.join("renamed.jpg"), b"%PDF-1.7\n1 0 obj\n").unwrap();
     std::fs::write(dir.join("empty.png"), b"").unwrap();
     let out = db
         .command()
-        .args(["check", "--kind", "business_license", "--expect-number", USCC])
+        .args(["check", "--kind", "business_license", "--expect-number", USCC, "--expect-company", COMPANY])
         .args(["scan.jpg", "renamed.jpg", "empty.png", "missing.jpg"])
         .output()
         .unwrap();
@@ -124,6 +125,7 @@ async fn check_prints_one_json_line_per_file_even_for_files_it_cannot_read() {
     assert!(lines[0]["elapsed_ms"].as_f64().unwrap() > 0.0);
     assert!(lines.iter().skip(1).all(|l| l["verdict"] == "fail"));
     assert_eq!(lines[0]["checks"]["number"]["fields"][0]["outcome"], "match", "{}", lines[0]);
+    assert_eq!(lines[0]["checks"]["company_name"]["similarity"], 1.0, "{}", lines[0]);
 
     // A mistyped code (two characters swapped, check characters recomputed) is a mismatch
     // with the differing positions; without OCR there is no number finding at all.

@@ -77,10 +77,11 @@ async fn re_uploads_become_numbered_attempts_and_unknown_applications_are_refuse
     assert!(matches!(err, IntakeError::ApplicationNotFound(_)));
 }
 
-/// A stamped 200-dpi business-licence copy (1654×2339) carrying the credit code `uscc`.
-pub fn licence_jpeg(uscc: &str) -> Vec<u8> {
+/// A stamped 200-dpi business-licence copy (1654×2339) carrying the credit code `uscc` and the
+/// company name `company`.
+pub fn licence_jpeg(uscc: &str, company: &str) -> Vec<u8> {
     let fonts = sealdesk::fixtures::Fonts::system().expect("fonts installed");
-    let (page, _) = sealdesk::fixtures::documents::licence_copy(&fonts, 200, uscc, true, 1);
+    let (page, _) = sealdesk::fixtures::documents::licence_copy(&fonts, 200, (uscc, company), true, 1);
     sealdesk::fixtures::degrade::jpeg(&page, 88)
 }
 
@@ -93,7 +94,7 @@ async fn an_uploaded_scan_is_checked_by_a_worker_and_its_report_stored() {
     let conn = app.test_db.connect().await;
     let blobs = LocalBlobStore::open(app.test_db.dir.path().join("blobs")).unwrap();
     let application = new_application(&conn, "new").await;
-    let scan = licence_jpeg(&application.company_uscc);
+    let scan = licence_jpeg(&application.company_uscc, &application.company_name);
     let body: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from(scan))]));
     let doc = store_document(&conn, &blobs, upload(application.id), body).await.unwrap();
 
@@ -112,6 +113,12 @@ async fn an_uploaded_scan_is_checked_by_a_worker_and_its_report_stored() {
     assert_eq!(number["status"], "pass", "{number}");
     assert_eq!(number["fields"][0]["outcome"], "match");
     assert_eq!(number["fields"][0]["read"], application.company_uscc.as_str());
+    let name = &report.report["checks"]["company_name"];
+    assert_eq!(
+        (&name["status"], &name["read"]),
+        (&"pass".into(), &application.company_name.as_str().into()),
+        "{name}"
+    );
     let stored = document::Entity::find_by_id(doc.id).one(&conn).await.unwrap().unwrap();
     assert_eq!((stored.width_px, stored.height_px), (Some(1654), Some(2339)));
     let checked = audit_event::Entity::find()

@@ -12,6 +12,7 @@
 
 pub mod frame;
 pub mod lines;
+pub mod name;
 
 use std::time::Instant;
 
@@ -39,6 +40,9 @@ pub struct Expected {
     pub legal_rep_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
+    /// The company name, compared with the licence's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,8 +125,9 @@ pub struct Numbers {
 struct Reading {
     text: String,
     is_id: bool,
-    /// Top of the line on the levelled page, for the form's top-to-bottom order.
-    y: f64,
+    /// The line on the levelled page (its top gives the form's top-to-bottom order).
+    rect: (f64, f64, f64, f64),
+    text_h: f64,
     bbox: BBox,
 }
 
@@ -131,6 +136,8 @@ struct Reading {
 pub struct Outcomes {
     pub finding: Finding<Numbers>,
     pub turns: u8,
+    /// The company name on a licence copy, when a name was typed.
+    pub company_name: Option<Finding<name::CompanyName>>,
 }
 
 /// The page's geometry as the other checks measured it.
@@ -180,12 +187,21 @@ pub fn check(
     }
     let assigned = assign(fields, &readings, expected);
     let results = fields.iter().zip(assigned).map(|(&f, r)| compare(f, r, expected)).collect();
-    let value = Numbers {
-        fields: results,
-        lines_read,
-        ocr_ms: (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+    let value = Numbers { fields: results, lines_read, ocr_ms: ms_since(started) };
+    let company_name = match (&expected.company_name, kind) {
+        (Some(typed_name), DocKind::BusinessLicense) => {
+            let frame = Frame::new(page.rgb.width(), page.rgb.height(), used, (geometry.skew_deg)(used));
+            let anchor =
+                readings.iter().find(|r| !r.is_id).map(|r| name::Anchor { rect: r.rect, text_h: r.text_h });
+            Some(name::check(page, &frame, dpi, anchor, typed_name, reader, cfg)?)
+        }
+        _ => None,
     };
-    Ok(Some(Outcomes { finding: judge(value), turns: used }))
+    Ok(Some(Outcomes { finding: judge(value), turns: used, company_name }))
+}
+
+fn ms_since(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
 
 /// Which reading belongs to which field. The credit code is the one non-ID reading. ID
@@ -194,7 +210,7 @@ pub fn check(
 /// value it equals, as its row cannot be told.
 fn assign<'a>(fields: &[Field], readings: &'a [Reading], expected: &Expected) -> Vec<Option<&'a Reading>> {
     let mut ids: Vec<&Reading> = readings.iter().filter(|r| r.is_id).collect();
-    ids.sort_by(|a, b| a.y.total_cmp(&b.y));
+    ids.sort_by(|a, b| a.rect.1.total_cmp(&b.rect.1));
     let id_fields = fields.iter().filter(|f| f.is_id()).count();
     let mut next = ids.iter();
     fields
@@ -315,7 +331,7 @@ fn read_page(
         if out.iter().any(|r| r.text == text) {
             continue;
         }
-        out.push(Reading { text, is_id, y: rect.1, bbox: frame.scan_bbox(rect) });
+        out.push(Reading { text, is_id, rect, text_h: h, bbox: frame.scan_bbox(rect) });
         let ids = out.iter().filter(|r| r.is_id).count();
         let uscc = out.iter().any(|r| !r.is_id);
         if ids >= want_ids && (uscc || !want_uscc) {
