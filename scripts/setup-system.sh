@@ -2,14 +2,16 @@
 # Installs the Debian packages sealdesk needs, and nothing when they are already there.
 #   scripts/setup-system.sh build   what building and running needs (a C compiler and linker,
 #                                   Tesseract and Leptonica with libclang for their bindings,
-#                                   the eng and chi_sim language data)
-#   scripts/setup-system.sh test    that, plus what the test suite runs against (PostgreSQL)
+#                                   the eng and chi_sim language data, and the fonts the scan
+#                                   generator draws with: `serve --demo` makes demo scans)
+#   scripts/setup-system.sh test    that, plus what the test suite runs against (PostgreSQL,
+#                                   headless Chromium and its WebDriver)
 set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(gcc libc6-dev pkg-config ca-certificates libclang-dev libtesseract-dev libleptonica-dev
-  tesseract-ocr-eng tesseract-ocr-chi-sim)
-test_pkgs=(postgresql-15 procps fonts-noto-cjk fonts-dejavu-core fonts-ocr-b)
+  tesseract-ocr-eng tesseract-ocr-chi-sim fonts-noto-cjk fonts-dejavu-core fonts-ocr-b)
+test_pkgs=(postgresql-15 procps chromium chromium-driver)
 
 case "$profile" in
   build) pkgs=("${build_pkgs[@]}") ;;

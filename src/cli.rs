@@ -80,6 +80,29 @@ pub enum Command {
         #[command(subcommand)]
         action: JobsAction,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a staff account; the password is read from standard input (one line).
+    Add {
+        /// reviewer, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        /// The name shown to colleagues (default: the username).
+        #[arg(long, default_value = "")]
+        name: String,
+        username: String,
+    },
+    /// List staff accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { username: String },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -122,8 +145,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo: with_demo, .. } => {
             telemetry::init(&settings.log);
             if with_demo {
-                let (db, _) = startup::open(&settings).await?;
-                println!("{}", demo::load(&db).await?);
+                let (db, blobs) = startup::open(&settings).await?;
+                println!("{}", demo::load(&db, blobs.as_ref(), &settings, &demo_password()).await?);
             }
             let app = Application::build(settings).await?;
             let handle = app.handle();
@@ -145,8 +168,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let (db, _) = startup::open(&settings).await?;
-            println!("{}", demo::load(&db).await?);
+            let (db, blobs) = startup::open(&settings).await?;
+            println!("{}", demo::load(&db, blobs.as_ref(), &settings, &demo_password()).await?);
             Ok(())
         }
         Command::Jobs { action } => jobs(&settings, action).await,
@@ -157,7 +180,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_files(&settings, kind, &expected, ocr, &files)
         }
         Command::Fixtures { out, seed } => write_fixtures(&out, seed),
+        Command::User { action } => user(&settings, action).await,
     }
+}
+
+/// The demo staff accounts' password: `SEALDESK_DEMO_PASSWORD`, else a fixed demo value
+/// (demo data is for trying sealdesk, never for production).
+fn demo_password() -> String {
+    std::env::var("SEALDESK_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| p.len() >= 10)
+        .unwrap_or_else(|| "sealdesk-demo".into())
+}
+
+async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
+    use crate::auth::{Role, accounts, session};
+    let (db, _) = startup::open(settings).await?;
+    match action {
+        UserAction::Add { role, name, username } => {
+            let role: Role =
+                role.parse().map_err(|_| anyhow::anyhow!("--role must be reviewer, supervisor or admin"))?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let new = accounts::NewStaff { username: &username, display_name: &name, role, password };
+            let user = accounts::add(&db, new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} ({}) id {}", user.username, user.role, user.id);
+        }
+        UserAction::List => {
+            for u in crate::entities::staff_user::Entity::find()
+                .order_by_asc(crate::entities::staff_user::Column::Id)
+                .all(&db)
+                .await?
+            {
+                let last = u.last_login_at.map_or_else(|| "never".into(), |t| t.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\t{}\tactive={}\tlast_login={last}",
+                    u.id, u.username, u.display_name, u.role, u.active
+                );
+            }
+        }
+        UserAction::Disable { username } => {
+            let Some(u) = accounts::find(&db, &username).await? else {
+                anyhow::bail!("no user {username}");
+            };
+            let ended = session::destroy_all_for(&db, u.id).await?;
+            let mut am: crate::entities::staff_user::ActiveModel = u.into();
+            am.active = sea_orm::Set(false);
+            sea_orm::ActiveModelTrait::update(am, &db).await?;
+            println!("disabled {username}; {ended} session(s) ended");
+        }
+    }
+    Ok(())
 }
 
 /// Every file gets its JSON line, even one that cannot be read; the exit code says only whether

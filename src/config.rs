@@ -38,6 +38,55 @@ pub struct Settings {
     /// Thresholds of the automated image checks.
     pub checks: crate::pipeline::PipelineConfig,
     pub ocr: OcrSettings,
+    pub auth: AuthSettings,
+    pub review: ReviewSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// A session unused for this long is over.
+    pub session_idle_mins: u64,
+    /// A session is over this long after login, however busy.
+    pub session_max_hours: u64,
+    /// Failed logins for one username within the window before further tries are refused.
+    pub max_failed_logins: u64,
+    /// Failed logins from one address within the window before it is refused.
+    pub max_failed_logins_per_ip: u64,
+    pub failed_login_window_mins: u64,
+    /// `Secure` on the session cookie: unset means when the request came over HTTPS (directly
+    /// or as told by a proxy's `X-Forwarded-Proto`).
+    pub cookie_secure: Option<bool>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_mins: 60,
+            session_max_hours: 12,
+            max_failed_logins: 5,
+            max_failed_logins_per_ip: 30,
+            failed_login_window_mins: 15,
+            cookie_secure: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewSettings {
+    /// Working days (China's calendar, holidays and make-up days included) a case may wait.
+    pub sla_working_days: u32,
+    /// A claim with no action by its assignee for this long lapses; the case is free again.
+    pub claim_idle_mins: u64,
+    /// Rows per queue page.
+    pub queue_page_size: u64,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        Self { sla_working_days: 2, claim_idle_mins: 30, queue_page_size: 50 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -239,6 +288,15 @@ impl Settings {
         {
             return bad(
                 "jobs.max_attempts, jobs.workers, jobs.check_concurrency and server.http_workers must be at least 1".into(),
+            );
+        }
+        if self.auth.session_idle_mins == 0
+            || self.auth.max_failed_logins == 0
+            || self.review.queue_page_size == 0
+        {
+            return bad(
+                "auth.session_idle_mins, auth.max_failed_logins and review.queue_page_size must be at least 1"
+                    .into(),
             );
         }
         if self.database.max_connections == 0 {

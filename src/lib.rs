@@ -6,6 +6,7 @@
 //! `entities` (persistence), `config`, `cli` and `startup` (wiring).
 
 pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

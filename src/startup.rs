@@ -75,6 +75,7 @@ impl Application {
         };
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::web::default_headers())
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)

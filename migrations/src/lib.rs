@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_reason_catalogue;
+mod m20261124_000003_review_desk;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_reason_catalogue::Migration),
+            Box::new(m20261124_000003_review_desk::Migration),
         ]
     }
 }

@@ -36,6 +36,10 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// When the review is due (epoch ms), set on entering the queue.
+    pub due_at_ms: Option<i64>,
+    /// Checks that failed on the current documents, `,seal,clarity,` (for the queue filter).
+    pub failing_checks: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

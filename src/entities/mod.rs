@@ -2,12 +2,15 @@
 
 pub mod application;
 pub mod audit_event;
+pub mod calendar_day;
 pub mod check_report;
 pub mod decision_reason;
 pub mod document;
 pub mod job;
+pub mod login_attempt;
 pub mod notification;
 pub mod organisation;
 pub mod rejection_reason;
 pub mod review_decision;
+pub mod staff_session;
 pub mod staff_user;

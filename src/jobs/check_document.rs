@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{JobContext, JobError, JobHandler};
 use crate::audit::{self, Actor};
+use crate::config::ReviewSettings;
 use crate::db::begin_write;
 use crate::domain::DocumentKind;
 use crate::entities::{application, check_report, document};
@@ -34,6 +35,7 @@ pub struct CheckDocumentHandler {
     pub config: Arc<PipelineConfig>,
     pub ocr: Arc<OcrPool>,
     pub page_timeout: Duration,
+    pub review: ReviewSettings,
 }
 
 /// The numbers the applicant typed that a document of `kind` should show.
@@ -134,12 +136,15 @@ impl JobHandler for CheckDocumentHandler {
             audit::Entry {
                 actor: Actor::System,
                 action: "document.checked",
-                application_id: None,
+                application_id: Some(app.id),
                 document_id: Some(document_id),
                 detail: serde_json::json!({ "verdict": verdict, "elapsed_ms": report.elapsed_ms }),
             },
         )
         .await?;
+        crate::review::checks_done::after_document_checked(&txn, app.id, &self.review)
+            .await
+            .map_err(|e| JobError::Retry(format!("{}: {e}", e.code())))?;
         ctx.finish_in(&txn).await?;
         txn.commit().await?;
         Ok(())

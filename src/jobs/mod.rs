@@ -104,6 +104,7 @@ impl Registry {
             config: Arc::new(settings.checks.clone()),
             ocr,
             page_timeout: std::time::Duration::from_secs(settings.ocr.page_timeout_secs),
+            review: settings.review.clone(),
         })
     }
 

@@ -1,7 +1,13 @@
 //! The review workflow: the application lifecycle and the service that moves stored
 //! applications through it.
 
+pub mod calendar;
+pub mod case;
+pub mod checks_done;
+pub mod claim;
+pub mod decide;
 pub mod lifecycle;
+pub mod queue;
 pub mod service;
 
 pub use lifecycle::{ApplicationState, Context, Event, TransitionError};

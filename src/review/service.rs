@@ -6,8 +6,10 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
+use super::calendar::WorkCalendar;
 use super::lifecycle::{ApplicationState, Context, Event, TransitionError};
 use crate::audit::{self, Actor};
+use crate::config::ReviewSettings;
 use crate::db::begin_write;
 use crate::domain::{Delivery, OperationType, UnknownValue};
 use crate::entities::application;
@@ -61,6 +63,7 @@ pub async fn apply_event_in(
     application_id: i32,
     event: Event,
     actor: Actor,
+    policy: &ReviewSettings,
 ) -> Result<application::Model, ReviewError> {
     let app = application::Entity::find_by_id(application_id)
         .one(txn)
@@ -86,6 +89,13 @@ pub async fn apply_event_in(
     }
     for col in stamps {
         update = update.col_expr(col, Expr::value(now));
+    }
+    if to == ApplicationState::InReview {
+        // The SLA clock starts when the case reaches the queue, in China's working days.
+        let calendar =
+            WorkCalendar::load(txn, now.with_timezone(&super::calendar::beijing()).date_naive()).await?;
+        let due = calendar.add_working_days(now, policy.sla_working_days);
+        update = update.col_expr(application::Column::DueAtMs, Expr::value(due.timestamp_millis()));
     }
     if event == Event::Resubmit {
         update = update.col_expr(application::Column::Resubmissions, Expr::value(app.resubmissions + 1));
@@ -128,9 +138,10 @@ pub async fn apply_event(
     application_id: i32,
     event: Event,
     actor: Actor,
+    policy: &ReviewSettings,
 ) -> Result<application::Model, ReviewError> {
     let txn = begin_write(db).await?;
-    let app = apply_event_in(&txn, application_id, event, actor).await?;
+    let app = apply_event_in(&txn, application_id, event, actor, policy).await?;
     txn.commit().await?;
     Ok(app)
 }

@@ -1,14 +1,24 @@
 //! The HTTP surface: one action per file, state shared through [`AppState`], pages rendered by
-//! one minijinja environment.
+//! one minijinja environment. Every route but `/healthz`, `/login` and the static assets needs
+//! a signed-in staff member, checked by the handler's extractor.
 
+mod admin;
+mod assets;
+pub mod auth;
+mod cases;
+mod error;
 mod health;
-mod home;
+mod queue;
 pub mod templates;
 
 use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub use error::WebError;
 
 use crate::config::Settings;
 use crate::storage::BlobStore;
@@ -24,5 +34,61 @@ pub struct AppState {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz)).route("/", web::get().to(home::home));
+    // Malformed forms, queries and paths get our page with a stable code, not actix's text.
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(256 * 1024)
+            .error_handler(|e, _| WebError::BadRequest(e.to_string()).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _| WebError::BadRequest(e.to_string()).into()))
+    .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()));
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/static/{name}", web::get().to(assets::asset))
+        .route("/login", web::get().to(auth::login::form))
+        .route("/login", web::post().to(auth::login::submit))
+        .route("/logout", web::post().to(auth::logout::logout))
+        .route("/", web::get().to(home))
+        .route("/queue", web::get().to(queue::show))
+        .route("/queue/next", web::post().to(queue::next))
+        .route("/cases/{id}", web::get().to(cases::show::show))
+        .route("/cases/{id}/reveal", web::post().to(cases::show::reveal))
+        .route("/cases/{id}/claim", web::post().to(cases::actions::claim))
+        .route("/cases/{id}/release", web::post().to(cases::actions::release))
+        .route("/cases/{id}/reassign", web::post().to(cases::actions::reassign))
+        .route("/cases/{id}/decision", web::post().to(cases::decide::decide))
+        .route("/documents/{id}/scan", web::get().to(cases::scan::scan))
+        .route("/admin/users", web::get().to(admin::users::list))
+        .route("/admin/users", web::post().to(admin::users::create));
+}
+
+/// Security headers on every response; pages with personal data are never cached.
+pub fn default_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+async fn home(_: auth::Reviewer) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, "/queue")).finish()
+}
+
+pub fn render(state: &AppState, name: &str, ctx: impl Serialize) -> Result<HttpResponse, WebError> {
+    render_status(state, StatusCode::OK, name, ctx)
+}
+
+pub fn render_status(
+    state: &AppState,
+    status: StatusCode,
+    name: &str,
+    ctx: impl Serialize,
+) -> Result<HttpResponse, WebError> {
+    let html = state.templates.render(name, ctx)?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
 }

@@ -10,7 +10,10 @@ pub struct Templates {
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
-    ("home.html", include_str!("../../templates/home.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("queue.html", include_str!("../../templates/queue.html")),
+    ("case.html", include_str!("../../templates/case.html")),
+    ("admin_users.html", include_str!("../../templates/admin_users.html")),
 ];
 
 impl Templates {
@@ -35,9 +38,13 @@ mod tests {
     #[test]
     fn every_template_compiles_and_escapes_html() {
         let t = Templates::new().unwrap();
-        let rows = vec![minijinja::context! { state => "draft", label => "<b>草稿</b>", count => 1 }];
-        let html = t.render("home.html", minijinja::context! { rows, total => 1 }).unwrap();
-        assert!(html.contains("&lt;b&gt;草稿&lt;"), "{html}");
-        assert!(!html.contains("<b>"));
+        let html = t
+            .render(
+                "login.html",
+                minijinja::context! { csrf => "c", next => "/queue", username => "<b>x</b>", error => (), staff => () },
+            )
+            .unwrap();
+        assert!(html.contains("&lt;b&gt;x&lt;"), "{html}");
+        assert!(!html.contains("<b>x"));
     }
 }

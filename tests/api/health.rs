@@ -14,12 +14,14 @@ async fn healthz_reports_a_reachable_database_with_current_migrations() {
 }
 
 #[tokio::test]
-async fn every_response_carries_no_server_error_for_the_front_page() {
+async fn the_front_page_leads_anonymous_visitors_to_the_login_page() {
     let app = spawn_app().await;
     let res = app.client.get(format!("{}/", app.address)).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    assert_eq!(res.url().path(), "/login");
     let html = res.text().await.unwrap();
-    assert!(html.contains("申请概况"));
-    assert!(html.contains("共 0 份申请"));
+    assert!(html.contains("审核人员登录"));
+    let css = app.client.get(format!("{}/static/app.css", app.address)).send().await.unwrap();
+    assert_eq!(css.status(), 200, "assets are served by sealdesk itself");
     app.stop().await;
 }

@@ -9,7 +9,7 @@ use sealdesk::intake::{IntakeError, NewUpload, store_document};
 use sealdesk::storage::{BlobStore, ByteStream, LocalBlobStore};
 
 use crate::helpers::TestDb;
-use crate::lifecycle::new_application;
+use crate::staff::new_application;
 
 fn upload(app: i32) -> NewUpload<'static> {
     NewUpload {

@@ -9,3 +9,5 @@ mod helpers;
 mod intake;
 mod jobs;
 mod lifecycle;
+mod review;
+mod staff;

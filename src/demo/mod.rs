@@ -6,11 +6,16 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
+pub mod scans;
+mod staff;
+
 use crate::audit::Actor;
+use crate::config::Settings;
 use crate::db::begin_write;
 use crate::domain::{CertificateType, Delivery, OperationType, OrderNumber, ResidentId, Uscc};
 use crate::entities::{application, organisation};
 use crate::review::{ApplicationState, Event, apply_event_in};
+use crate::storage::BlobStore;
 
 struct Company {
     name: &'static str,
@@ -134,8 +139,16 @@ fn resident_id(district: &str, birth: &str, seq: u32) -> anyhow::Result<Resident
     Ok(ResidentId::from_parts(district, birth, seq)?)
 }
 
-/// Loads the demo data unless it is already there. Returns a one-line summary.
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
+/// Loads the demo data unless it is already there: organisations, applications in every state,
+/// staff accounts signing in with `staff_password`, and generated scans for the cases that
+/// wait in the queue (checked by the job runners of a running `serve`). Returns a summary.
+pub async fn load(
+    db: &DatabaseConnection,
+    blobs: &dyn BlobStore,
+    settings: &Settings,
+    staff_password: &str,
+) -> anyhow::Result<String> {
+    let policy = &settings.review;
     let first = uscc(&COMPANIES[0])?;
     let existing =
         organisation::Entity::find().filter(organisation::Column::Uscc.eq(first.as_str())).count(db).await?;
@@ -161,7 +174,9 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
         .await?;
         org_ids.push(org.id);
     }
+    let accounts = staff::add(&txn, staff_password).await?;
     let today = chrono::Utc::now().date_naive();
+    let mut scanned = Vec::new();
     for (n, (ci, op, cert, delivery, years, target)) in APPLICATIONS.iter().enumerate() {
         let c = &COMPANIES[*ci];
         let now = chrono::Utc::now();
@@ -192,12 +207,26 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
         }
         .insert(&txn)
         .await?;
+        if *target == ApplicationState::InReview && op.needs_documents() {
+            // Reaches the queue the real way: scans uploaded, submitted, checked by the jobs.
+            scanned.push((app, scans::PROBLEMS[scanned.len() % scans::PROBLEMS.len()]));
+            continue;
+        }
         for event in path_to(*target, op.needs_documents()) {
-            apply_event_in(&txn, app.id, event, Actor::System).await?;
+            apply_event_in(&txn, app.id, event, Actor::System, policy).await?;
         }
     }
     txn.commit().await?;
-    Ok(format!("demo data loaded: {} organisations, {} applications", COMPANIES.len(), APPLICATIONS.len()))
+    for (app, problems) in &scanned {
+        scans::upload_and_submit(db, blobs, settings, app, *problems).await?;
+    }
+    Ok(format!(
+        "demo data loaded: {} organisations, {} applications ({} with scans being checked); staff accounts {} (password: {staff_password})",
+        COMPANIES.len(),
+        APPLICATIONS.len(),
+        scanned.len(),
+        accounts.join(", "),
+    ))
 }
 
 #[cfg(test)]

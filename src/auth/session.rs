@@ -1,0 +1,105 @@
+//! Sessions: a random token in an HttpOnly cookie, its SHA-256 in `staff_sessions` with the
+//! session's CSRF token, idle and absolute expiry. Stored in the database, so every node
+//! recognises every session and logging out ends it everywhere.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use super::{Role, Staff, random_token, token_hash};
+use crate::config::AuthSettings;
+use crate::entities::{staff_session, staff_user};
+
+pub const COOKIE: &str = "sealdesk_session";
+
+/// Last-seen times are written at most this often, not on every request.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    staff_id: i32,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    cfg: &AuthSettings,
+) -> Result<NewSession, DbErr> {
+    let (token, csrf_token) = (random_token(), random_token());
+    let now = now_ms();
+    staff_session::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        staff_id: Set(staff_id),
+        csrf_token: Set(csrf_token.clone()),
+        created_at_ms: Set(now),
+        last_seen_ms: Set(now),
+        expires_at_ms: Set(now + (cfg.session_max_hours * 3_600_000) as i64),
+        ip: Set(ip),
+        user_agent: Set(user_agent.map(|u| u.chars().take(200).collect())),
+    }
+    .insert(db)
+    .await?;
+    Ok(NewSession { token, csrf_token })
+}
+
+/// The staff member behind a session token, if the session is live and the account active.
+pub async fn lookup(
+    db: &impl ConnectionTrait,
+    token: &str,
+    cfg: &AuthSettings,
+) -> Result<Option<Staff>, DbErr> {
+    let now = now_ms();
+    let idle_ms = (cfg.session_idle_mins * 60_000) as i64;
+    let hash = token_hash(token);
+    let Some(session) = staff_session::Entity::find_by_id(hash.clone())
+        .filter(staff_session::Column::ExpiresAtMs.gt(now))
+        .filter(staff_session::Column::LastSeenMs.gt(now - idle_ms))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = staff_user::Entity::find_by_id(session.staff_id).one(db).await? else {
+        return Ok(None);
+    };
+    let Ok(role) = user.role.parse::<Role>() else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    if now - session.last_seen_ms > TOUCH_EVERY_MS {
+        staff_session::Entity::update_many()
+            .col_expr(staff_session::Column::LastSeenMs, Expr::value(now))
+            .filter(staff_session::Column::TokenHash.eq(hash))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some(Staff {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role,
+        role_label: role.label_zh(),
+        csrf_token: session.csrf_token,
+    }))
+}
+
+pub async fn destroy(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+    staff_session::Entity::delete_by_id(token_hash(token)).exec(db).await?;
+    Ok(())
+}
+
+/// Ends every session of one account (deactivated, password changed).
+pub async fn destroy_all_for(db: &impl ConnectionTrait, staff_id: i32) -> Result<u64, DbErr> {
+    let res = staff_session::Entity::delete_many()
+        .filter(staff_session::Column::StaffId.eq(staff_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

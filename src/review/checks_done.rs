@@ -1,0 +1,84 @@
+//! When the last current document of an application has its check report, the automated
+//! checks are done: the failing checks are summarised for the queue filter and an application
+//! that was `checking` moves into the queue. Runs inside the check job's transaction.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::decide::current_documents;
+use super::{ApplicationState, Event, ReviewError, apply_event_in};
+use crate::audit::Actor;
+use crate::config::ReviewSettings;
+use crate::entities::{application, check_report};
+
+/// The checks that failed in any of `reports`, as `,seal,clarity,` (empty when none).
+pub fn failing_checks<'a>(reports: impl Iterator<Item = &'a serde_json::Value>) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for report in reports {
+        if let Some(checks) = report.get("checks").and_then(|c| c.as_object()) {
+            for (name, finding) in checks {
+                if finding.get("status").and_then(|s| s.as_str()) == Some("fail") && !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+    }
+    names.sort();
+    if names.is_empty() { String::new() } else { format!(",{},", names.join(",")) }
+}
+
+pub async fn after_document_checked(
+    txn: &impl ConnectionTrait,
+    application_id: i32,
+    policy: &ReviewSettings,
+) -> Result<(), ReviewError> {
+    let Some(app) = application::Entity::find_by_id(application_id).one(txn).await? else {
+        return Err(ReviewError::NotFound(application_id));
+    };
+    let docs = current_documents(txn, application_id).await?;
+    let reports = check_report::Entity::find()
+        .filter(check_report::Column::DocumentId.is_in(docs.iter().map(|d| d.id).collect::<Vec<_>>()))
+        .all(txn)
+        .await?;
+    let summary = failing_checks(reports.iter().map(|r| &r.report));
+    application::Entity::update_many()
+        .col_expr(application::Column::FailingChecks, Expr::value(summary))
+        .filter(application::Column::Id.eq(application_id))
+        .exec(txn)
+        .await?;
+    if app.state == ApplicationState::Checking.as_str() && reports.len() == docs.len() {
+        apply_event_in(txn, application_id, Event::ChecksDone, Actor::System, policy).await?;
+    }
+    Ok(())
+}
+
+/// Sends a submitted (or resubmitted) application to the automated checks; when every current
+/// document already has its report (checked while the applicant was still uploading), it goes
+/// straight on to the queue.
+pub async fn start_checks(
+    txn: &impl ConnectionTrait,
+    application_id: i32,
+    actor: Actor,
+    policy: &ReviewSettings,
+) -> Result<application::Model, ReviewError> {
+    apply_event_in(txn, application_id, Event::StartChecks, actor, policy).await?;
+    after_document_checked(txn, application_id, policy).await?;
+    application::Entity::find_by_id(application_id)
+        .one(txn)
+        .await?
+        .ok_or(ReviewError::NotFound(application_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failing_checks;
+
+    #[test]
+    fn failing_checks_are_named_once_in_order() {
+        let a =
+            serde_json::json!({ "checks": { "seal": { "status": "fail" }, "skew": { "status": "warn" } } });
+        let b = serde_json::json!({ "checks": { "clarity": { "status": "fail" }, "seal": { "status": "fail" } } });
+        assert_eq!(failing_checks([&a, &b].into_iter()), ",clarity,seal,");
+        assert_eq!(failing_checks(std::iter::empty()), "");
+    }
+}

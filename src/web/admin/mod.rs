@@ -1,0 +1,3 @@
+//! Admin pages: staff accounts today; the reason catalogue and thresholds follow.
+
+pub mod users;

@@ -1,0 +1,146 @@
+//! `GET /login` and `POST /login`. The login form is protected against cross-site posting by a
+//! double-submit token (a cookie and a hidden field that must agree), throttled per username
+//! and per address, and answers the same way for unknown users and wrong passwords.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use sea_orm::{ActiveModelTrait, Set};
+use serde::Deserialize;
+
+use super::client_ip;
+use crate::audit::{self, Actor};
+use crate::auth::{AuthError, accounts, password, random_token, same_secret, session, throttle};
+use crate::web::{AppState, WebError};
+
+const LOGIN_CSRF_COOKIE: &str = "sealdesk_login_csrf";
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+/// Only same-site paths: never an open redirect.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/queue".into(),
+    }
+}
+
+pub fn secure_cookies(state: &AppState, req: &HttpRequest) -> bool {
+    state.settings.auth.cookie_secure.unwrap_or_else(|| req.connection_info().scheme() == "https")
+}
+
+fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let csrf = random_token();
+    let html = state.templates.render(
+        "login.html",
+        minijinja::context! { csrf => &csrf, next => next, username => username, error => error, staff => () },
+    )?;
+    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, csrf)
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure_cookies(state, req))
+        .finish();
+    Ok(HttpResponse::build(status).cookie(cookie).content_type("text/html; charset=utf-8").body(html))
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, WebError> {
+    page(&state, &req, actix_web::http::StatusCode::OK, &safe_next(query.next.as_deref()), "", None)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let next = safe_next(form.next.as_deref());
+    let cookie_token = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if cookie_token.is_empty() || !same_secret(&cookie_token, &form.csrf) {
+        let msg = AuthError::Csrf.message_zh();
+        return page(&state, &req, actix_web::http::StatusCode::FORBIDDEN, &next, &form.username, Some(msg));
+    }
+    let username = form.username.trim();
+    let ip = client_ip(&req);
+    let cfg = &state.settings.auth;
+    if !throttle::allowed(&state.db, username, &ip, cfg).await? {
+        tracing::warn!(ip = %ip, "login throttled");
+        let msg = format!("{}（{} 分钟内）", AuthError::Throttled.message_zh(), cfg.failed_login_window_mins);
+        return page(
+            &state,
+            &req,
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            username,
+            Some(msg),
+        );
+    }
+    let user = accounts::find(&state.db, username).await?.filter(|u| u.active);
+    let ok = password::verify(form.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    throttle::record(&state.db, username, &ip, ok).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        let msg = AuthError::BadCredentials.message_zh();
+        return page(&state, &req, actix_web::http::StatusCode::UNAUTHORIZED, &next, username, Some(msg));
+    };
+    let ua = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(String::from);
+    let new = session::create(&state.db, user.id, Some(ip.clone()), ua, cfg).await?;
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(user.id),
+            action: "staff.login",
+            application_id: None,
+            document_id: None,
+            detail: serde_json::json!({ "ip": ip }),
+        },
+    )
+    .await?;
+    let mut am: crate::entities::staff_user::ActiveModel = user.into();
+    am.last_login_at = Set(Some(chrono::Utc::now()));
+    am.update(&state.db).await?;
+    let secure = secure_cookies(&state, &req);
+    let cookie = Cookie::build(session::COOKIE, new.token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish();
+    let mut gone = Cookie::build(LOGIN_CSRF_COOKIE, "").path("/login").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).cookie(gone).finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/cases/3")), "/cases/3");
+        assert_eq!(safe_next(Some("//evil.example/x")), "/queue");
+        assert_eq!(safe_next(Some("https://evil.example")), "/queue");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/queue");
+        assert_eq!(safe_next(None), "/queue");
+    }
+}

@@ -1,0 +1,62 @@
+//! `GET /documents/{id}/scan`: the uploaded image, for staff only, never cached by the browser.
+//! TIFF, which browsers do not show, is converted to PNG on a blocking thread.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::audit::{self, Actor};
+use crate::entities::document;
+use crate::storage::{BlobKey, StorageError};
+use crate::web::auth::Reviewer;
+use crate::web::{AppState, WebError};
+use sea_orm::EntityTrait;
+
+pub async fn scan(
+    state: web::Data<AppState>,
+    Reviewer(staff): Reviewer,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, WebError> {
+    let doc =
+        document::Entity::find_by_id(path.into_inner()).one(&state.db).await?.ok_or(WebError::NotFound)?;
+    let key = BlobKey::parse(&doc.blob_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = match state.blobs.get(&key).await {
+        Ok(b) => b,
+        Err(StorageError::NotFound(_)) => return Err(WebError::NotFound),
+        Err(e) => return Err(anyhow::anyhow!("{e}").into()),
+    };
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(staff.id),
+            action: "document.viewed",
+            application_id: Some(doc.application_id),
+            document_id: Some(doc.id),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    // The type comes from the bytes, never from what the uploader claimed.
+    let sniffed = crate::pipeline::decode::sniff(&bytes).ok().map(|(f, media)| (f, media.to_string()));
+    let (media_type, body) = match sniffed {
+        None => return Err(WebError::NotFound),
+        Some((image::ImageFormat::Tiff, _)) if doc.width_px.is_some() => {
+            let png = web::block(move || -> Result<Vec<u8>, image::ImageError> {
+                let img = image::load_from_memory(&bytes)?;
+                let mut out = std::io::Cursor::new(Vec::new());
+                img.write_to(&mut out, image::ImageFormat::Png)?;
+                Ok(out.into_inner())
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            ("image/png".to_string(), bytes::Bytes::from(png))
+        }
+        Some((image::ImageFormat::Tiff, _)) => return Err(WebError::NotFound),
+        Some((_, media)) => (media, bytes),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(body))
+}

@@ -1,0 +1,127 @@
+//! `GET /cases/{id}`: the case page. Every view is recorded in the audit trail; the assignee's
+//! view keeps their claim alive. `POST /cases/{id}/reveal` shows the unmasked personal data
+//! once, and records who saw it.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use crate::audit::{self, Actor};
+use crate::auth::{Role, Staff};
+use crate::entities::staff_user;
+use crate::review::{case, claim};
+use crate::web::auth::logout::CsrfForm;
+use crate::web::auth::{Reviewer, check_csrf};
+use crate::web::queue::{CHECK_LABELS, time_left_zh};
+use crate::web::{AppState, WebError, render_status};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// What the decision form held when it was refused, to show it again as it was.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Submitted {
+    pub outcome: String,
+    pub documents: HashMap<String, String>,
+    pub document_reasons: HashMap<String, Vec<String>>,
+    pub reasons: Vec<String>,
+    pub comment_applicant: String,
+    pub note_internal: String,
+    pub key: String,
+}
+
+pub struct Page<'a> {
+    pub staff: &'a Staff,
+    pub app_id: i32,
+    pub revealed: bool,
+    pub error: Option<String>,
+    pub submitted: Option<Submitted>,
+    pub status: StatusCode,
+}
+
+async fn record(state: &AppState, staff: &Staff, action: &str, app_id: i32) -> Result<(), WebError> {
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(staff.id),
+            action,
+            application_id: Some(app_id),
+            document_id: None,
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn render_case(state: &AppState, p: Page<'_>) -> Result<HttpResponse, WebError> {
+    let policy = &state.settings.review;
+    claim::touch(&state.db, p.app_id, p.staff.id, policy).await?;
+    let view = case::load(&state.db, p.app_id, p.revealed, policy).await?;
+    let catalogue = case::catalogue(&state.db).await?;
+    let reviewers = if p.staff.can(Role::Supervisor) {
+        staff_user::Entity::find()
+            .filter(staff_user::Column::Active.eq(true))
+            .order_by_asc(staff_user::Column::DisplayName)
+            .all(&state.db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let submitted = p.submitted.unwrap_or_else(|| Submitted {
+        key: uuid::Uuid::new_v4().simple().to_string(),
+        ..Default::default()
+    });
+    render_status(
+        state,
+        p.status,
+        "case.html",
+        minijinja::context! {
+            staff => p.staff,
+            csrf => &p.staff.csrf_token,
+            is_supervisor => p.staff.can(Role::Supervisor),
+            mine => view.assignee_id == Some(p.staff.id),
+            in_review => view.state == "in_review",
+            time_left => view.due_at_ms.map(|d| time_left_zh(d, now)),
+            overdue => view.due_at_ms.is_some_and(|d| d < now),
+            case => view,
+            catalogue,
+            reviewers => reviewers.iter().map(|u| (u.id, u.display_name.clone())).collect::<Vec<_>>(),
+            checks => CHECK_LABELS,
+            error => p.error,
+            submitted,
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    Reviewer(staff): Reviewer,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, WebError> {
+    let app_id = path.into_inner();
+    let page = render_case(
+        &state,
+        Page { staff: &staff, app_id, revealed: false, error: None, submitted: None, status: StatusCode::OK },
+    )
+    .await?;
+    record(&state, &staff, "case.viewed", app_id).await?;
+    Ok(page)
+}
+
+pub async fn reveal(
+    state: web::Data<AppState>,
+    Reviewer(staff): Reviewer,
+    path: web::Path<i32>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&staff, form.csrf.as_deref())?;
+    let app_id = path.into_inner();
+    // Recorded before anything is shown: a failure to record shows nothing.
+    record(&state, &staff, "case.pii_revealed", app_id).await?;
+    render_case(
+        &state,
+        Page { staff: &staff, app_id, revealed: true, error: None, submitted: None, status: StatusCode::OK },
+    )
+    .await
+}

@@ -1,0 +1,128 @@
+//! A reviewer's day in the browser: sign in, take the next case, see the failing seal finding
+//! drawn over the scan, send two documents back with reasons, and watch the case leave the queue
+//! with exactly one notification waiting for the applicant.
+
+use fantoccini::Locator;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sealdesk::auth::Role;
+use sealdesk::domain::OperationType;
+use sealdesk::entities::{application, document, notification};
+use sealdesk::fixtures::case::Problems;
+
+use crate::helpers::spawn_app;
+use crate::staff::{PASSWORD, add_staff, case_in_review};
+
+#[tokio::test]
+async fn a_reviewer_returns_two_documents_of_the_next_case_from_the_browser() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "reviewer", Role::Reviewer).await;
+    let problems = Problems { seal_touches_line: true, unstamped_operator_id: true, ..Default::default() };
+    let case = case_in_review(&app, OperationType::New, problems).await;
+    let browser = crate::driver::start().await;
+    let c = &browser.client;
+
+    // Signing in: the queue sends an anonymous visitor to the login page and back.
+    c.goto(&format!("{}/queue", app.address)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("reviewer")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let next = c.wait().for_element(Locator::Id("next-case")).await.unwrap();
+    assert!(c.source().await.unwrap().contains(&case.order_number), "the case waits in the queue");
+
+    next.click().await.unwrap();
+    c.wait().for_element(Locator::Id("decision")).await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), format!("/cases/{}", case.id));
+
+    // The seal-sample form's finding fails, and the touching box is drawn over the scan.
+    let finding = c.find(Locator::Css("#doc-seal_sample tr.finding[data-check=seal_boxes]")).await.unwrap();
+    assert_eq!(finding.attr("class").await.unwrap().as_deref(), Some("finding status-fail"));
+    assert!(finding.text().await.unwrap().contains("压线"));
+    let drawn = c
+        .execute(
+            "const r = document.querySelector('#doc-seal_sample svg rect.ev-box.bad');\
+             const img = document.querySelector('#doc-seal_sample img');\
+             return r && img.complete && img.naturalWidth > 0 ? r.getBoundingClientRect().width : 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        drawn.as_f64().unwrap_or(0.0) > 20.0,
+        "the touching box is visible over the loaded scan: {drawn}"
+    );
+
+    if let Ok(dir) = std::env::var("SEALDESK_SCREENSHOT_DIR") {
+        // For the README: the case page as the reviewer sees it, scrolled to the seal-sample form.
+        c.execute("document.querySelector('#doc-seal_sample').scrollIntoView();", vec![]).await.unwrap();
+        std::fs::write(format!("{dir}/case-page.png"), c.screenshot().await.unwrap()).unwrap();
+    }
+
+    // Two documents back with reasons, the rest accepted.
+    let docs = document::Entity::find()
+        .filter(document::Column::ApplicationId.eq(case.id))
+        .all(&conn)
+        .await
+        .unwrap();
+    for d in &docs {
+        let back = match d.kind.as_str() {
+            "seal_sample" => Some("seal.touches_line"),
+            "operator_id_card" => Some("seal.missing"),
+            _ => None,
+        };
+        let verdict = if back.is_some() { "resubmit" } else { "accept" };
+        c.find(Locator::Css(&format!("input[name=doc_{}][value={verdict}]", d.id)))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        if let Some(reason) = back {
+            let css = format!("input[name=doc_{}_reason][value='{reason}']", d.id);
+            c.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
+        }
+    }
+    c.find(Locator::Css("input[name=outcome][value=return]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("textarea[name=comment_applicant]"))
+        .await
+        .unwrap()
+        .send_keys("请在框内居中盖章，并在身份证复印件上加盖公章")
+        .await
+        .unwrap();
+    c.find(Locator::Id("submit-decision")).await.unwrap().click().await.unwrap();
+
+    // Back on the queue, the case gone from it.
+    c.wait().for_url(&url_of(&app.address, &format!("/queue?done={}", case.order_number))).await.unwrap();
+    let queue = c.source().await.unwrap();
+    assert!(queue.contains("已处理订单"));
+    assert!(!queue.contains(&format!("href=\"/cases/{}\"", case.id)), "the case left the queue");
+
+    let stored = application::Entity::find_by_id(case.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!(stored.state, "returned");
+    let outbox = notification::Entity::find()
+        .filter(notification::Column::ApplicationId.eq(case.id))
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 1, "exactly one notification waits in the outbox");
+    let kinds: Vec<&str> = outbox[0].payload["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["seal_sample", "operator_id_card"]);
+
+    browser.client.close().await.unwrap();
+    app.stop().await;
+}
+
+fn url_of(base: &str, path: &str) -> url::Url {
+    url::Url::parse(&format!("{base}{path}")).unwrap()
+}
