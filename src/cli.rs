@@ -101,8 +101,15 @@ pub enum UserAction {
     },
     /// List staff accounts.
     List,
-    /// Disable an account and end its sessions.
+    /// Disable an account, end its sessions and revoke its API tokens.
     Disable { username: String },
+    /// Issue a JSON API token for an account; printed once, only its hash is kept.
+    Token {
+        username: String,
+        /// What the token is for (shown in listings).
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -224,11 +231,20 @@ async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
             let Some(u) = accounts::find(&db, &username).await? else {
                 anyhow::bail!("no user {username}");
             };
-            let ended = session::destroy_all_for(&db, u.id).await?;
+            let txn = db::begin_write(&db).await?;
+            let ended = session::destroy_all_for(&txn, u.id).await?;
+            let revoked = crate::auth::api_token::revoke_all_for(&txn, u.id).await?;
             let mut am: crate::entities::staff_user::ActiveModel = u.into();
             am.active = sea_orm::Set(false);
-            sea_orm::ActiveModelTrait::update(am, &db).await?;
-            println!("disabled {username}; {ended} session(s) ended");
+            sea_orm::ActiveModelTrait::update(am, &txn).await?;
+            txn.commit().await?;
+            println!("disabled {username}; {ended} session(s) ended, {revoked} API token(s) revoked");
+        }
+        UserAction::Token { username, name } => {
+            let Some(u) = accounts::find(&db, &username).await?.filter(|u| u.active) else {
+                anyhow::bail!("no active user {username}");
+            };
+            println!("{}", crate::auth::api_token::issue(&db, u.id, &name).await?);
         }
     }
     Ok(())

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_reason_catalogue;
 mod m20261124_000003_review_desk;
+mod m20261124_000004_api_tokens;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_reason_catalogue::Migration),
             Box::new(m20261124_000003_review_desk::Migration),
+            Box::new(m20261124_000004_api_tokens::Migration),
         ]
     }
 }

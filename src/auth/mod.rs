@@ -3,6 +3,7 @@
 //! every route checks on the server.
 
 pub mod accounts;
+pub mod api_token;
 pub mod password;
 pub mod session;
 pub mod throttle;

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table. They mirror the migrations and hold no behaviour.
 
+pub mod api_token;
 pub mod application;
 pub mod audit_event;
 pub mod calendar_day;

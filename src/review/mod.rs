@@ -9,6 +9,7 @@ pub mod decide;
 pub mod lifecycle;
 pub mod queue;
 pub mod service;
+pub mod stats;
 
 pub use lifecycle::{ApplicationState, Context, Event, TransitionError};
 pub use service::{ReviewError, apply_event, apply_event_in};

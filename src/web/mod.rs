@@ -3,12 +3,14 @@
 //! a signed-in staff member, checked by the handler's extractor.
 
 mod admin;
+pub mod api;
 mod assets;
 pub mod auth;
-mod cases;
+pub mod cases;
 mod error;
 mod health;
-mod queue;
+pub mod queue;
+mod supervisor;
 pub mod templates;
 
 use std::sync::Arc;
@@ -42,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::QueryConfig::default().error_handler(|e, _| WebError::BadRequest(e.to_string()).into()))
     .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()));
+    api::routes(cfg);
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/static/{name}", web::get().to(assets::asset))
         .route("/login", web::get().to(auth::login::form))
@@ -57,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/reassign", web::post().to(cases::actions::reassign))
         .route("/cases/{id}/decision", web::post().to(cases::decide::decide))
         .route("/documents/{id}/scan", web::get().to(cases::scan::scan))
+        .route("/supervisor", web::get().to(supervisor::show))
         .route("/admin/users", web::get().to(admin::users::list))
         .route("/admin/users", web::post().to(admin::users::create));
 }

@@ -23,14 +23,14 @@ pub struct QueueQuery {
     #[serde(default)]
     assigned: String,
     #[serde(default)]
-    after: String,
+    pub after: String,
     /// The order just decided, for the notice.
     #[serde(default)]
     done: String,
 }
 
 impl QueueQuery {
-    fn filter(&self) -> QueueFilter {
+    pub fn filter(&self) -> QueueFilter {
         QueueFilter {
             operation: self.operation.parse::<OperationType>().ok(),
             failing: Some(self.failing.clone()).filter(|f| !f.is_empty()),

@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("queue.html", include_str!("../../templates/queue.html")),
     ("case.html", include_str!("../../templates/case.html")),
     ("admin_users.html", include_str!("../../templates/admin_users.html")),
+    ("supervisor.html", include_str!("../../templates/supervisor.html")),
 ];
 
 impl Templates {

@@ -190,3 +190,40 @@ async fn the_binary_runs_tesseract_with_openmp_held_to_one_thread() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn staff_accounts_are_made_from_the_command_line_with_the_password_on_stdin() {
+    use std::io::Write;
+    let db = TestDb::new().await;
+    let add = |role: &str, user: &str, password: &str| {
+        let mut child = db
+            .command()
+            .args(["user", "add", "--role", role, "--name", "王审核", user])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = add("reviewer", "wang", "a-long-enough-password");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("created wang (reviewer)"));
+    assert_one_line_failure(&add("reviewer", "li", "short"), "at least 10 characters");
+    assert_one_line_failure(&add("boss", "li", "a-long-enough-password"), "--role must be");
+    assert_one_line_failure(&add("reviewer", "wang", "a-long-enough-password"), "already exists");
+
+    let conn = db.connect().await;
+    let user = sealdesk::auth::accounts::find(&conn, "wang").await.unwrap().unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    assert!(sealdesk::auth::password::verify_blocking("a-long-enough-password", &user.password_hash));
+
+    let token = db.command().args(["user", "token", "wang"]).output().unwrap();
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    assert!(token.starts_with("sdk_") && token.len() == 68, "{token}");
+    assert!(sealdesk::auth::api_token::lookup(&conn, &token).await.unwrap().is_some());
+    let off = db.command().args(["user", "disable", "wang"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&off.stdout).contains("1 API token(s) revoked"));
+    assert!(sealdesk::auth::api_token::lookup(&conn, &token).await.unwrap().is_none());
+}

@@ -10,4 +10,5 @@ mod intake;
 mod jobs;
 mod lifecycle;
 mod review;
+mod reviewer_api;
 mod staff;

@@ -145,6 +145,8 @@ async fn roles_and_claims_are_enforced_on_every_route() {
         assert_eq!(rev1.get(path).await.status(), 200, "{path}");
     }
     assert_eq!(rev1.get("/admin/users").await.status(), 403);
+    assert_eq!(rev1.get("/supervisor").await.status(), 403);
+    assert_eq!(sup.get("/supervisor").await.status(), 200);
     assert_eq!(sup.get("/admin/users").await.status(), 403);
     assert_eq!(adm.get("/admin/users").await.status(), 200);
     let sup_id = sealdesk::auth::accounts::find(&conn, "sup").await.unwrap().unwrap().id;
@@ -282,6 +284,17 @@ async fn a_reviewer_takes_the_next_case_sees_the_findings_and_returns_two_docume
         assert!(trail.iter().any(|a| a == action) || action == "document.viewed", "{action} in {trail:?}");
     }
     assert_eq!(trail.iter().filter(|a| *a == "case.decided").count(), 1);
+
+    // The supervisor's figures count the decision, its reasons and the agreement with the checks.
+    add_staff(&conn, "zhou", Role::Supervisor).await;
+    let figures = login(&app, "zhou").await.get("/supervisor?days=7").await.text().await.unwrap();
+    assert!(figures.contains("审核结论 <b>1</b>"), "{figures}");
+    assert!(
+        figures
+            .contains("印章压线，请在方框内居中盖章 <code>seal.touches_line</code></td><td class=\"num\">1<")
+    );
+    // Both documents sent back had failed their checks; the three accepted had passed.
+    assert!(figures.contains("自动判断与人工一致 <b>100%</b>"), "{figures}");
     app.stop().await;
 }
 

@@ -8,12 +8,26 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use super::super::{AppState, WebError};
-use crate::auth::{AuthError, Role, Staff, same_secret, session};
+use crate::auth::{AuthError, Role, Staff, api_token, same_secret, session};
+use crate::web::api::ApiError;
 
 /// The address a request came from (the proxy's, when behind one: we do not trust headers
 /// that clients can set for throttling).
 pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// The staff member behind an API request's bearer token (no cookie is looked at: API calls
+/// carry no ambient credentials, so they need no CSRF token).
+async fn bearer(req: HttpRequest, need: Role) -> Result<Staff, WebError> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| anyhow::anyhow!("no app state"))?;
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let token = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).unwrap_or_default();
+    let staff = api_token::lookup(&state.db, token).await?.ok_or(AuthError::NotLoggedIn)?;
+    if !staff.can(need) {
+        return Err(AuthError::Forbidden { have: staff.role, need }.into());
+    }
+    Ok(staff)
 }
 
 async fn signed_in(req: HttpRequest, need: Role) -> Result<Staff, WebError> {
@@ -33,17 +47,17 @@ async fn signed_in(req: HttpRequest, need: Role) -> Result<Staff, WebError> {
 }
 
 macro_rules! role_extractor {
-    ($(#[$meta:meta])* $name:ident, $role:expr) => {
+    ($(#[$meta:meta])* $name:ident, $role:expr, $check:ident, $error:ty) => {
         $(#[$meta])*
         pub struct $name(pub Staff);
 
         impl FromRequest for $name {
-            type Error = WebError;
+            type Error = $error;
             type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
                 let req = req.clone();
-                Box::pin(async move { signed_in(req, $role).await.map($name) })
+                Box::pin(async move { $check(req, $role).await.map($name).map_err(Into::into) })
             }
         }
     };
@@ -52,17 +66,37 @@ macro_rules! role_extractor {
 role_extractor!(
     /// Any signed-in staff member (every role includes the reviewer's).
     Reviewer,
-    Role::Reviewer
+    Role::Reviewer,
+    signed_in,
+    WebError
 );
 role_extractor!(
     /// A supervisor or an admin.
     Supervisor,
-    Role::Supervisor
+    Role::Supervisor,
+    signed_in,
+    WebError
 );
 role_extractor!(
     /// An admin.
     Admin,
-    Role::Admin
+    Role::Admin,
+    signed_in,
+    WebError
+);
+role_extractor!(
+    /// Any staff member's API token.
+    ApiReviewer,
+    Role::Reviewer,
+    bearer,
+    ApiError
+);
+role_extractor!(
+    /// A supervisor's or admin's API token.
+    ApiSupervisor,
+    Role::Supervisor,
+    bearer,
+    ApiError
 );
 
 /// Refuses a form whose `csrf` field is not this session's token.

@@ -38,7 +38,8 @@ pub struct Page<'a> {
     pub status: StatusCode,
 }
 
-async fn record(state: &AppState, staff: &Staff, action: &str, app_id: i32) -> Result<(), WebError> {
+/// Records a staff action on a case in the audit trail.
+pub async fn record(state: &AppState, staff: &Staff, action: &str, app_id: i32) -> Result<(), WebError> {
     audit::record(
         &state.db,
         audit::Entry {

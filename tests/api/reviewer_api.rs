@@ -1,0 +1,166 @@
+//! The reviewer JSON API: bearer tokens only, JSON errors with stable codes, the same rules as
+//! the pages, and an OpenAPI document that lists what is there.
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sealdesk::auth::{Role, api_token};
+use sealdesk::domain::OperationType;
+use sealdesk::entities::{audit_event, document, notification};
+use sealdesk::fixtures::case::Problems;
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::staff::{add_staff, case_in_review, login};
+
+struct Api<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl Api<'_> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .app
+            .client
+            .request(method, format!("{}/api/v1{path}", self.app.address))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+async fn api_for<'a>(app: &'a TestApp, username: &str, role: Role) -> Api<'a> {
+    let conn = app.test_db.connect().await;
+    let id = add_staff(&conn, username, role).await;
+    Api { app, token: api_token::issue(&conn, id, "test").await.unwrap() }
+}
+
+#[tokio::test]
+async fn the_api_takes_bearer_tokens_only_and_answers_errors_as_json() {
+    let app = spawn_app().await;
+    let nobody = Api { app: &app, token: "sdk_not-a-token".into() };
+    let (status, body) = nobody.get("/queue").await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "auth.not_logged_in");
+    assert_eq!(body["error"]["message"], "请先登录");
+
+    // A signed-in browser's cookie is not accepted by the API (no ambient credentials).
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "web", Role::Reviewer).await;
+    let browser = login(&app, "web").await;
+    let resp = browser.get("/api/v1/queue").await;
+    assert_eq!(resp.status(), 401);
+
+    let api = api_for(&app, "api", Role::Reviewer).await;
+    let (status, body) = api.get("/queue").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rows"], serde_json::json!([]));
+    assert_eq!(api.get("/no/such/route").await.0, 404);
+    let (status, body) = api.post("/cases/999/claim", serde_json::json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("application.not_found")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_decides_under_the_same_rules_as_the_pages() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let case = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let a = api_for(&app, "api-a", Role::Reviewer).await;
+    let b = api_for(&app, "api-b", Role::Reviewer).await;
+
+    let (status, next) = a.post("/queue/next", serde_json::json!({})).await;
+    assert_eq!((status, next["id"].as_i64()), (200, Some(case.id as i64)));
+    let (_, view) = a.get(&format!("/cases/{}", case.id)).await;
+    assert_eq!(view["operator"]["id_number"], "3604**********0071", "masked in the API too");
+    let (status, shown) = a.post(&format!("/cases/{}/reveal", case.id), serde_json::json!({})).await;
+    assert_eq!((status, shown["operator_id_number"].as_str()), (200, Some("360426199101010071")));
+    let reveals = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("case.pii_revealed"))
+        .count(&conn)
+        .await
+        .unwrap();
+    assert_eq!(reveals, 1);
+
+    let docs = document::Entity::find()
+        .filter(document::Column::ApplicationId.eq(case.id))
+        .all(&conn)
+        .await
+        .unwrap();
+    let all_accepted: Vec<_> =
+        docs.iter().map(|d| serde_json::json!({ "document_id": d.id, "accept": true })).collect();
+    let decision = serde_json::json!({ "outcome": "approve", "documents": all_accepted, "idempotency_key": "api-key-0001" });
+    let path = format!("/cases/{}/decision", case.id);
+    let (status, body) = b.post(&path, decision.clone()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("case.not_assignee")));
+    let (status, body) =
+        b.post(&format!("/cases/{}/reassign", case.id), serde_json::json!({ "to": 1 })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("auth.forbidden")));
+    let partial = serde_json::json!({ "outcome": "approve", "documents": [all_accepted[0]], "idempotency_key": "api-key-0002" });
+    let (status, body) = a.post(&path, partial).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("decision.document_verdict_missing")));
+
+    let (status, body) = a.post(&path, decision.clone()).await;
+    assert_eq!(
+        (status, body["state"].as_str(), body["already_decided"].as_bool()),
+        (200, Some("approved"), Some(false))
+    );
+    let (status, body) = a.post(&path, decision).await;
+    assert_eq!(
+        (status, body["already_decided"].as_bool()),
+        (200, Some(true)),
+        "a repeated call decides once"
+    );
+    let outbox = notification::Entity::find()
+        .filter(notification::Column::ApplicationId.eq(case.id))
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].template, "decision.approve");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_path_in_the_openapi_document_is_served() {
+    let app = spawn_app().await;
+    let case = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let api = api_for(&app, "doc", Role::Supervisor).await;
+    let doc: serde_json::Value = app
+        .client
+        .get(format!("{}/api/v1/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 10);
+    for (path, item) in paths {
+        for method in ["get", "post"].into_iter().filter(|m| item.get(*m).is_some()) {
+            let concrete = path.replace("{id}", &case.id.to_string());
+            let m = if method == "get" { reqwest::Method::GET } else { reqwest::Method::POST };
+            let (status, body) = api.call(m, &concrete, Some(serde_json::json!({ "to": 1 }))).await;
+            assert_ne!(body["error"]["code"], "not_found", "{method} {path} is documented but not served");
+            assert_ne!(status, 405, "{method} {path}");
+        }
+    }
+    app.stop().await;
+}
