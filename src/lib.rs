@@ -22,4 +22,5 @@ pub mod review;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod thresholds;
 pub mod web;

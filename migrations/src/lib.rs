@@ -7,6 +7,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_reason_catalogue;
 mod m20261124_000003_review_desk;
 mod m20261124_000004_api_tokens;
+mod m20261124_000005_threshold_overrides;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_reason_catalogue::Migration),
             Box::new(m20261124_000003_review_desk::Migration),
             Box::new(m20261124_000004_api_tokens::Migration),
+            Box::new(m20261124_000005_threshold_overrides::Migration),
         ]
     }
 }

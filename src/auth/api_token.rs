@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::session::now_ms;
-use super::{Role, Staff, random_token, token_hash};
+use super::{Staff, random_token, token_hash};
 use crate::entities::{api_token, staff_user};
 
 pub const PREFIX: &str = "sdk_";
@@ -42,10 +42,11 @@ pub async fn lookup(db: &impl ConnectionTrait, token: &str) -> Result<Option<Sta
     else {
         return Ok(None);
     };
-    let Some(user) = staff_user::Entity::find_by_id(row.staff_id).one(db).await?.filter(|u| u.active) else {
-        return Ok(None);
-    };
-    let Ok(role) = user.role.parse::<Role>() else {
+    let Some(staff) = staff_user::Entity::find_by_id(row.staff_id)
+        .one(db)
+        .await?
+        .and_then(|u| Staff::from_user(u, String::new()))
+    else {
         return Ok(None);
     };
     let now = now_ms();
@@ -56,14 +57,7 @@ pub async fn lookup(db: &impl ConnectionTrait, token: &str) -> Result<Option<Sta
             .exec(db)
             .await?;
     }
-    Ok(Some(Staff {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role,
-        role_label: role.label_zh(),
-        csrf_token: String::new(),
-    }))
+    Ok(Some(staff))
 }
 
 /// Revokes every token of one account.

@@ -50,6 +50,20 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The staff member an active account acts as; `None` for a disabled account or an unknown
+    /// role.
+    pub fn from_user(user: crate::entities::staff_user::Model, csrf_token: String) -> Option<Self> {
+        let role = user.role.parse::<Role>().ok().filter(|_| user.active)?;
+        Some(Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role,
+            role_label: role.label_zh(),
+            csrf_token,
+        })
+    }
+
     pub fn can(&self, needed: Role) -> bool {
         self.role.includes(needed)
     }

@@ -5,7 +5,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
-use super::{Role, Staff, random_token, token_hash};
+use super::{Staff, random_token, token_hash};
 use crate::config::AuthSettings;
 use crate::entities::{staff_session, staff_user};
 
@@ -64,15 +64,13 @@ pub async fn lookup(
     else {
         return Ok(None);
     };
-    let Some(user) = staff_user::Entity::find_by_id(session.staff_id).one(db).await? else {
+    let Some(staff) = staff_user::Entity::find_by_id(session.staff_id)
+        .one(db)
+        .await?
+        .and_then(|u| Staff::from_user(u, session.csrf_token.clone()))
+    else {
         return Ok(None);
     };
-    let Ok(role) = user.role.parse::<Role>() else {
-        return Ok(None);
-    };
-    if !user.active {
-        return Ok(None);
-    }
     if now - session.last_seen_ms > TOUCH_EVERY_MS {
         staff_session::Entity::update_many()
             .col_expr(staff_session::Column::LastSeenMs, Expr::value(now))
@@ -80,14 +78,7 @@ pub async fn lookup(
             .exec(db)
             .await?;
     }
-    Ok(Some(Staff {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role,
-        role_label: role.label_zh(),
-        csrf_token: session.csrf_token,
-    }))
+    Ok(Some(staff))
 }
 
 pub async fn destroy(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {

@@ -15,3 +15,4 @@ pub mod rejection_reason;
 pub mod review_decision;
 pub mod staff_session;
 pub mod staff_user;
+pub mod threshold_override;

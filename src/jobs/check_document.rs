@@ -89,7 +89,15 @@ impl JobHandler for CheckDocumentHandler {
                 JobError::Permanent(format!("application {} does not exist", doc.application_id))
             })?;
         let expected = expected(kind, &app);
-        let config = self.config.clone();
+        // Thresholds an admin changed apply from the next page on, on every node.
+        let config = match crate::thresholds::effective(&ctx.db, &self.config).await {
+            Ok(c) => Arc::new(c),
+            Err(crate::thresholds::ThresholdError::Db(e)) => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, "stored threshold overrides no longer fit the configuration; using the configured values");
+                self.config.clone()
+            }
+        };
         let report = self
             .ocr
             .run(self.page_timeout, move |reader| {

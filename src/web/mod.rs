@@ -62,7 +62,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/documents/{id}/scan", web::get().to(cases::scan::scan))
         .route("/supervisor", web::get().to(supervisor::show))
         .route("/admin/users", web::get().to(admin::users::list))
-        .route("/admin/users", web::post().to(admin::users::create));
+        .route("/admin/users", web::post().to(admin::users::create))
+        .route("/admin/reasons", web::get().to(admin::reasons::list))
+        .route("/admin/reasons", web::post().to(admin::reasons::create))
+        .route("/admin/reasons/{code}", web::post().to(admin::reasons::update))
+        .route("/admin/thresholds", web::get().to(admin::thresholds::list))
+        .route("/admin/thresholds", web::post().to(admin::thresholds::set))
+        .route("/admin/calendar", web::get().to(admin::calendar::list))
+        .route("/admin/calendar", web::post().to(admin::calendar::set))
+        .route("/admin/calendar/{day}/delete", web::post().to(admin::calendar::delete));
 }
 
 /// Security headers on every response; pages with personal data are never cached.

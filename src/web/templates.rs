@@ -14,6 +14,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("queue.html", include_str!("../../templates/queue.html")),
     ("case.html", include_str!("../../templates/case.html")),
     ("admin_users.html", include_str!("../../templates/admin_users.html")),
+    ("admin_reasons.html", include_str!("../../templates/admin_reasons.html")),
+    ("admin_calendar.html", include_str!("../../templates/admin_calendar.html")),
+    ("admin_thresholds.html", include_str!("../../templates/admin_thresholds.html")),
     ("supervisor.html", include_str!("../../templates/supervisor.html")),
 ];
 
