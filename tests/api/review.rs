@@ -294,6 +294,23 @@ async fn a_reviewer_takes_the_next_case_sees_the_findings_and_returns_two_docume
     }
     assert_eq!(trail.iter().filter(|a| *a == "case.decided").count(), 1);
 
+    // A new attempt of a returned document shows the earlier one beside it, with its reasons.
+    let blobs = sealdesk::storage::LocalBlobStore::open(app.test_db.dir.path().join("blobs")).unwrap();
+    let again: sealdesk::storage::ByteStream<'static> =
+        Box::pin(futures_util::stream::iter(vec![Ok(bytes::Bytes::from_static(b"\xff\xd8\xff retaken"))]));
+    let upload = sealdesk::intake::NewUpload {
+        application_id: case.id,
+        kind: sealdesk::domain::DocumentKind::SealSample,
+        original_name: "retaken.jpg",
+        media_type: "image/jpeg",
+        limit_bytes: 1 << 20,
+        max_attempts: 1,
+    };
+    sealdesk::intake::store_document(&conn, &blobs, upload, again).await.unwrap();
+    let page = s.get(&format!("/cases/{}", case.id)).await.text().await.unwrap();
+    assert!(page.contains("以前的上传（1）"), "{page}");
+    assert!(page.contains("退回原因：印章压线，请在方框内居中盖章"));
+
     // The supervisor's figures count the decision, its reasons and the agreement with the checks.
     add_staff(&conn, "zhou", Role::Supervisor).await;
     let figures = login(&app, "zhou").await.get("/supervisor?days=7").await.text().await.unwrap();

@@ -10,7 +10,6 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, QueryOrder, Set};
 use serde::Deserialize;
 
-use crate::audit::{self, Actor};
 use crate::auth::Staff;
 use crate::entities::calendar_day;
 use crate::web::auth::logout::CsrfForm;
@@ -47,26 +46,6 @@ pub async fn list(state: web::Data<AppState>, Admin(staff): Admin) -> Result<Htt
     page(&state, &staff, StatusCode::OK, None).await
 }
 
-async fn record(
-    state: &AppState,
-    staff: &Staff,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<HttpResponse, WebError> {
-    audit::record(
-        &state.db,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action,
-            application_id: None,
-            document_id: None,
-            detail,
-        },
-    )
-    .await?;
-    Ok(HttpResponse::SeeOther().insert_header(("location", "/admin/calendar")).finish())
-}
-
 pub async fn set(
     state: web::Data<AppState>,
     Admin(staff): Admin,
@@ -99,8 +78,8 @@ pub async fn set(
         )
         .exec(&state.db)
         .await?;
-    record(&state, &staff, "calendar.set", serde_json::json!({ "day": day.to_string(), "kind": form.kind }))
-        .await
+    let detail = serde_json::json!({ "day": day.to_string(), "kind": form.kind });
+    super::audited(&state, &staff, "calendar.set", detail, "/admin/calendar").await
 }
 
 pub async fn delete(
@@ -112,5 +91,6 @@ pub async fn delete(
     check_csrf(&staff, form.csrf.as_deref())?;
     let day = path.into_inner();
     calendar_day::Entity::delete_by_id(day.clone()).exec(&state.db).await?;
-    record(&state, &staff, "calendar.deleted", serde_json::json!({ "day": day })).await
+    super::audited(&state, &staff, "calendar.deleted", serde_json::json!({ "day": day }), "/admin/calendar")
+        .await
 }

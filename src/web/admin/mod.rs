@@ -5,3 +5,31 @@ pub mod calendar;
 pub mod reasons;
 pub mod thresholds;
 pub mod users;
+
+use actix_web::HttpResponse;
+
+use crate::audit::{self, Actor};
+use crate::auth::Staff;
+use crate::web::{AppState, WebError};
+
+/// Records an admin's change in the audit trail, then sends the browser back to `location`.
+pub async fn audited(
+    state: &AppState,
+    staff: &Staff,
+    action: &str,
+    detail: serde_json::Value,
+    location: &str,
+) -> Result<HttpResponse, WebError> {
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(staff.id),
+            action,
+            application_id: None,
+            document_id: None,
+            detail,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther().insert_header(("location", location)).finish())
+}

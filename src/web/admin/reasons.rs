@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use serde::Deserialize;
 
-use crate::audit::{self, Actor};
 use crate::auth::Staff;
 use crate::entities::rejection_reason;
 use crate::web::auth::{Admin, check_csrf};
@@ -69,21 +68,6 @@ pub async fn list(state: web::Data<AppState>, Admin(staff): Admin) -> Result<Htt
     page(&state, &staff, StatusCode::OK, None).await
 }
 
-async fn saved(state: &AppState, staff: &Staff, action: &str, code: &str) -> Result<HttpResponse, WebError> {
-    audit::record(
-        &state.db,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action,
-            application_id: None,
-            document_id: None,
-            detail: serde_json::json!({ "code": code }),
-        },
-    )
-    .await?;
-    Ok(HttpResponse::SeeOther().insert_header(("location", "/admin/reasons")).finish())
-}
-
 pub async fn create(
     state: web::Data<AppState>,
     Admin(staff): Admin,
@@ -119,7 +103,8 @@ pub async fn create(
     }
     .insert(&state.db)
     .await?;
-    saved(&state, &staff, "reason.created", code).await
+    super::audited(&state, &staff, "reason.created", serde_json::json!({ "code": code }), "/admin/reasons")
+        .await
 }
 
 pub async fn update(
@@ -143,5 +128,6 @@ pub async fn update(
     am.active = Set(form.active.is_some());
     am.sort_order = Set(form.sort_order);
     am.update(&state.db).await?;
-    saved(&state, &staff, "reason.updated", &code).await
+    super::audited(&state, &staff, "reason.updated", serde_json::json!({ "code": code }), "/admin/reasons")
+        .await
 }
