@@ -151,6 +151,10 @@ pub struct SealBox {
     pub bbox: BBox,
     pub seal_count: usize,
     pub touches_line: bool,
+    /// Where seal ink lies on the box's lines: one region per line touched (for the reviewer's
+    /// and the applicant's view).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub touching: Vec<BBox>,
 }
 
 #[derive(Debug, Clone, Serialize)]

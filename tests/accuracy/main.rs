@@ -178,4 +178,19 @@ fn seal_boxes_catch_every_touching_and_missing_imprint() {
         got == want && (b.status == Status::Pass) == correct_form
     });
     assert_eq!(share, 1.0, "seal boxes {share}");
+    // Where an imprint touches, the regions marked lie on that box's outline.
+    for (case, r) in &results {
+        for b in r.checks.seal_boxes.iter().flat_map(|f| &f.value.boxes) {
+            assert_eq!(b.touches_line, !b.touching.is_empty(), "{}", case.name);
+            let [bx, by, bw, bh] = b.bbox.map(i64::from);
+            for t in &b.touching {
+                let (cx, cy) = (i64::from(t[0] + t[2] / 2), i64::from(t[1] + t[3] / 2));
+                let near = |v: i64, edge: i64| (v - edge).abs() <= 40;
+                let on_outline = (near(cx, bx) || near(cx, bx + bw) || near(cy, by) || near(cy, by + bh))
+                    && (bx - 40..=bx + bw + 40).contains(&cx)
+                    && (by - 40..=by + bh + 40).contains(&cy);
+                assert!(on_outline, "{}: touching region {t:?} not on box {:?}", case.name, b.bbox);
+            }
+        }
+    }
 }

@@ -209,6 +209,7 @@ async fn a_reviewer_takes_the_next_case_sees_the_findings_and_returns_two_docume
     assert!(page.contains("由我处理"));
     assert!(page.contains("印章压线"), "the seal-box finding is written out");
     assert!(page.contains("class=\"ev-box bad\""), "and the touching box is drawn over the scan");
+    assert!(page.contains("class=\"ev-touch\""), "with the place where the seal meets the line");
     assert!(page.contains("1101**********002X") && !page.contains("11010519491231002X"), "ID numbers masked");
 
     let docs = document::Entity::find()

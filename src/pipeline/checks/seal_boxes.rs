@@ -133,8 +133,9 @@ fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec
     boxes
 }
 
-/// Seal ink within `clearance` pixels of the line from `a` to `b` (full resolution), after
-/// locating the line to the pixel within `search` pixels either side.
+/// Where seal ink comes within `clearance` pixels of the line from `a` to `b` (full
+/// resolution), after locating the line to the pixel within `search` pixels either side: the
+/// bounding box of that ink, or `None` when the line is clear.
 fn ink_on_line(
     page: &Page,
     a: (f64, f64),
@@ -142,10 +143,10 @@ fn ink_on_line(
     search: f64,
     clearance: f64,
     min_redness: u8,
-) -> bool {
+) -> Option<BBox> {
     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
     if len < 1.0 {
-        return false;
+        return None;
     }
     let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
     let (nx, ny) = (-uy, ux);
@@ -171,18 +172,28 @@ fn ink_on_line(
         (-steps..=steps).map(|o| (f64::from(o), samples(f64::from(o), &dark))).collect();
     let peak = profile.iter().map(|p| p.1).max().unwrap_or(0);
     if peak == 0 {
-        return false;
+        return None;
     }
     let on: Vec<f64> = profile.iter().filter(|p| p.1 * 2 >= peak).map(|p| p.0).collect();
     let (lo, hi) = (on[0] - clearance, on[on.len() - 1] + clearance);
     let red = |x: u32, y: u32| is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness);
-    let mut hits = 0;
+    let (mut hits, mut min, mut max) = (0usize, (u32::MAX, u32::MAX), (0u32, 0u32));
     let mut o = lo.floor();
     while o <= hi.ceil() {
-        hits += samples(o, &red);
+        let mut t = t0;
+        while t < t1 {
+            if let Some((x, y)) = pixel(t, o)
+                && red(x, y)
+            {
+                hits += 1;
+                min = (min.0.min(x), min.1.min(y));
+                max = (max.0.max(x), max.1.max(y));
+            }
+            t += 1.0;
+        }
         o += 1.0;
     }
-    hits >= 3
+    (hits >= 3).then(|| [min.0, min.1, max.0 - min.0 + 1, max.1 - min.1 + 1])
 }
 
 /// `is_colour` is the colour check's answer: on a black-and-white scan an empty box cannot be
@@ -216,17 +227,24 @@ pub fn check(
             (x0..=x1).contains(&lx) && (y0..=y1).contains(&ly)
         };
         let seal_count = seals.iter().filter(|s| inside(s)).count();
-        let touches_line = (0..4).any(|i| {
-            ink_on_line(
-                page,
-                corners[i],
-                corners[(i + 1) % 4],
-                1.5 * px_per_mm,
-                cfg.seal_box_line_clearance_mm * px_per_mm,
-                cfg.seal_min_redness,
-            )
+        let touching: Vec<BBox> = (0..4)
+            .filter_map(|i| {
+                ink_on_line(
+                    page,
+                    corners[i],
+                    corners[(i + 1) % 4],
+                    1.5 * px_per_mm,
+                    cfg.seal_box_line_clearance_mm * px_per_mm,
+                    cfg.seal_min_redness,
+                )
+            })
+            .collect();
+        boxes.push(SealBox {
+            bbox: bbox_of(&corners),
+            seal_count,
+            touches_line: !touching.is_empty(),
+            touching,
         });
-        boxes.push(SealBox { bbox: bbox_of(&corners), seal_count, touches_line });
     }
     let value = SealBoxes { boxes };
     if value.boxes.len() != 2 {
