@@ -44,7 +44,23 @@ pub async fn create(
     }
     .insert(db)
     .await?;
+    sweep(db, now, cfg).await?;
     Ok(NewSession { token, csrf_token })
+}
+
+/// Removes sessions that can no longer be used, so the table holds live sessions only. Runs at
+/// each sign-in: cheap, and no node needs a timer for it.
+async fn sweep(db: &impl ConnectionTrait, now: i64, cfg: &AuthSettings) -> Result<(), DbErr> {
+    let idle_ms = (cfg.session_idle_mins * 60_000) as i64;
+    staff_session::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(staff_session::Column::ExpiresAtMs.lte(now))
+                .add(staff_session::Column::LastSeenMs.lte(now - idle_ms)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The staff member behind a session token, if the session is live and the account active.

@@ -55,7 +55,22 @@ async fn failures(
     Ok(n.unwrap_or(0))
 }
 
-pub async fn record(db: &impl ConnectionTrait, username: &str, ip: &str, ok: bool) -> Result<(), DbErr> {
+/// Records an attempt. A success also removes attempts older than a week (or two windows):
+/// they are never counted again, and the table stays small without a timer on any node.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    username: &str,
+    ip: &str,
+    ok: bool,
+    cfg: &AuthSettings,
+) -> Result<(), DbErr> {
+    if ok {
+        let keep_ms = (Ord::max(7 * 24 * 60, 2 * cfg.failed_login_window_mins) * 60_000) as i64;
+        login_attempt::Entity::delete_many()
+            .filter(login_attempt::Column::AtMs.lt(now_ms() - keep_ms))
+            .exec(db)
+            .await?;
+    }
     login_attempt::ActiveModel {
         username: Set(username.chars().take(64).collect()),
         ip: Set(ip.chars().take(64).collect()),

@@ -1,7 +1,7 @@
 //! The reviewer back-office through HTTP, as a browser uses it: signing in, the queue, claiming,
 //! the case page with the findings drawn over the scans, decisions, and who may do what.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use sealdesk::auth::Role;
 use sealdesk::domain::OperationType;
 use sealdesk::entities::{application, audit_event, document, notification, review_decision};
@@ -29,8 +29,46 @@ async fn staff_sign_in_with_a_secure_session_and_sign_out_everywhere() {
     let unknown = login_response(&app.address, "nobody", PASSWORD).await;
     assert_eq!(unknown.status(), 401, "unknown users get the same answer");
 
+    // Dead sessions and week-old attempts are swept at the next sign-in.
+    let wang = sealdesk::auth::accounts::find(&conn, "wang").await.unwrap().unwrap().id;
+    let week_ago = chrono::Utc::now().timestamp_millis() - 8 * 24 * 3_600_000;
+    sealdesk::entities::staff_session::ActiveModel {
+        token_hash: Set("0".repeat(64)),
+        staff_id: Set(wang),
+        csrf_token: Set("x".into()),
+        created_at_ms: Set(week_ago),
+        last_seen_ms: Set(week_ago),
+        expires_at_ms: Set(week_ago + 1),
+        ip: Set(None),
+        user_agent: Set(None),
+    }
+    .insert(&conn)
+    .await
+    .unwrap();
+    sealdesk::entities::login_attempt::ActiveModel {
+        username: Set("wang".into()),
+        ip: Set("127.0.0.1".into()),
+        ok: Set(false),
+        at_ms: Set(week_ago),
+        ..Default::default()
+    }
+    .insert(&conn)
+    .await
+    .unwrap();
+
     let ok = login_response(&app.address, "wang", PASSWORD).await;
     assert_eq!(ok.status(), 303);
+    assert_eq!(
+        sealdesk::entities::staff_session::Entity::find().count(&conn).await.unwrap(),
+        1,
+        "only the new one"
+    );
+    let old = sealdesk::entities::login_attempt::Entity::find()
+        .filter(sealdesk::entities::login_attempt::Column::AtMs.eq(week_ago))
+        .count(&conn)
+        .await
+        .unwrap();
+    assert_eq!(old, 0);
     assert_eq!(location(&ok), "/queue");
     let (_, header) = cookie_from(&ok, "sealdesk_session").unwrap();
     assert!(

@@ -98,7 +98,7 @@ pub async fn submit(
     }
     let user = accounts::find(&state.db, username).await?.filter(|u| u.active);
     let ok = password::verify(form.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await;
-    throttle::record(&state.db, username, &ip, ok).await?;
+    throttle::record(&state.db, username, &ip, ok, cfg).await?;
     let Some(user) = user.filter(|_| ok) else {
         let msg = AuthError::BadCredentials.message_zh();
         return page(&state, &req, actix_web::http::StatusCode::UNAUTHORIZED, &next, username, Some(msg));
