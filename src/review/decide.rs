@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    SqlErr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -288,16 +287,13 @@ pub async fn decide(
         return Ok(Decided::AlreadyDone(app));
     }
     match decide_once(db, app_id, staff, d, policy).await {
-        Err(DecideError::Review(ReviewError::Db(e)))
-            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-        {
-            // The same submit raced us and won: report its result.
-            match already_decided(db, &d.idempotency_key).await? {
-                Some(app) => Ok(Decided::AlreadyDone(app)),
-                None => Err(ReviewError::Db(e).into()),
-            }
-        }
-        other => other,
+        // Whatever stopped this one (the key's unique index, the case no longer in review or no
+        // longer claimed), if the same submit has meanwhile been decided, that is the answer.
+        Err(e) => match already_decided(db, &d.idempotency_key).await? {
+            Some(app) => Ok(Decided::AlreadyDone(app)),
+            None => Err(e),
+        },
+        ok => ok,
     }
 }
 
@@ -309,6 +305,11 @@ async fn decide_once(
     policy: &ReviewSettings,
 ) -> Result<Decided, DecideError> {
     let txn = begin_write(db).await?;
+    // Looked for again inside the transaction: a double submit that waited for the first one's
+    // commit finds its decision here, not a case that is no longer in review.
+    if let Some(app) = already_decided(&txn, &d.idempotency_key).await? {
+        return Ok(Decided::AlreadyDone(app));
+    }
     let app =
         application::Entity::find_by_id(app_id).one(&txn).await?.ok_or(ReviewError::NotFound(app_id))?;
     if app.state != ApplicationState::InReview.as_str() {

@@ -164,3 +164,33 @@ async fn every_path_in_the_openapi_document_is_served() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_identical_decisions_sent_at_once_decide_once() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let case = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let a = api_for(&app, "racer", Role::Reviewer).await;
+    assert_eq!(a.post(&format!("/cases/{}/claim", case.id), serde_json::json!({})).await.0, 200);
+    let docs = document::Entity::find()
+        .filter(document::Column::ApplicationId.eq(case.id))
+        .all(&conn)
+        .await
+        .unwrap();
+    let verdicts: Vec<_> =
+        docs.iter().map(|d| serde_json::json!({ "document_id": d.id, "accept": true })).collect();
+    let decision = serde_json::json!({ "outcome": "approve", "documents": verdicts, "idempotency_key": "double-click-1" });
+    let path = format!("/cases/{}/decision", case.id);
+    let (first, second) = tokio::join!(a.post(&path, decision.clone()), a.post(&path, decision.clone()));
+    assert_eq!((first.0, second.0), (200, 200), "{} / {}", first.1, second.1);
+    let again: Vec<bool> =
+        [&first.1, &second.1].iter().map(|b| b["already_decided"].as_bool().unwrap()).collect();
+    assert_eq!(again.iter().filter(|x| !**x).count(), 1, "exactly one of them decided: {again:?}");
+    let outbox = notification::Entity::find()
+        .filter(notification::Column::ApplicationId.eq(case.id))
+        .count(&conn)
+        .await
+        .unwrap();
+    assert_eq!(outbox, 1);
+    app.stop().await;
+}
