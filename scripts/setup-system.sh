@@ -5,13 +5,14 @@
 #                                   the eng and chi_sim language data, and the fonts the scan
 #                                   generator draws with: `serve --demo` makes demo scans)
 #   scripts/setup-system.sh test    that, plus what the test suite runs against (PostgreSQL,
-#                                   headless Chromium and its WebDriver)
+#                                   headless Chromium and its WebDriver, curl and pdftoppm for
+#                                   scripts/fetch-real-images.sh)
 set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(gcc libc6-dev pkg-config ca-certificates libclang-dev libtesseract-dev libleptonica-dev
   tesseract-ocr-eng tesseract-ocr-chi-sim fonts-noto-cjk fonts-dejavu-core fonts-ocr-b)
-test_pkgs=(postgresql-15 procps chromium chromium-driver)
+test_pkgs=(postgresql-15 procps chromium chromium-driver curl poppler-utils)
 
 case "$profile" in
   build) pkgs=("${build_pkgs[@]}") ;;

