@@ -114,8 +114,10 @@ fn examine(
     let seals = checks::seal::find(&red, dpi, cfg);
     let colour = checks::colour::check(page, kind, cfg);
     let is_colour = colour.value.is_colour;
-    let seal_boxes = (kind == DocKind::SealSample)
-        .then(|| checks::seal_boxes::check(page, &seals, skew_deg, dpi, is_colour, cfg));
+    let seal_boxes = (kind == DocKind::SealSample).then(|| {
+        let turns = orientation.value.quarter_turns();
+        checks::seal_boxes::check(page, &seals, (skew_deg, turns), dpi, is_colour, cfg)
+    });
     Ok(Checks {
         format: Finding::pass(info),
         resolution: Some(resolution),
@@ -170,4 +172,4 @@ pub fn run_with(
 }
 
 /// Stored with each report so a re-run after an algorithm change can be told apart.
-pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p4");
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p5");

@@ -195,3 +195,26 @@ fn seal_boxes_catch_every_touching_and_missing_imprint() {
         }
     }
 }
+
+#[test]
+fn seal_boxes_are_numbered_in_the_upright_forms_order_whatever_the_turn() {
+    use sealdesk::fixtures::degrade::{jpeg, quarter_turns};
+    use sealdesk::fixtures::documents::{Imprint, seal_sample};
+    use sealdesk::pipeline::report::SealShape;
+    let fonts = fonts();
+    let (page, truth) =
+        seal_sample(&fonts, 200, SealShape::Round, [Imprint::Centred, Imprint::Offset(14.0, 0.0)], 71);
+    for turns in 0..4u8 {
+        let mut t = truth.clone();
+        let turned = quarter_turns(&page, turns, &mut t);
+        let report = pipeline::run(&jpeg(&turned, 85), DocKind::SealSample, &PipelineConfig::default());
+        let boxes = report.checks.seal_boxes.expect("seal boxes checked");
+        let touching: Vec<bool> = boxes.value.boxes.iter().map(|b| b.touches_line).collect();
+        assert_eq!(touching, [false, true], "turned {turns}: the second box on the form touches");
+        assert!(
+            boxes.message.as_deref().unwrap_or("").contains("印章取样处2"),
+            "turned {turns}: {:?}",
+            boxes.message
+        );
+    }
+}

@@ -198,10 +198,12 @@ fn ink_on_line(
 
 /// `is_colour` is the colour check's answer: on a black-and-white scan an empty box cannot be
 /// told from one holding a grey imprint.
+/// `quarter_turns` (clockwise, to make the page upright) puts the boxes in the upright page's
+/// reading order, so that "box 2" in a message is the second box on the form.
 pub fn check(
     page: &Page,
     seals: &[SealFound],
-    skew_deg: f64,
+    (skew_deg, quarter_turns): (f64, u8),
     dpi: f64,
     is_colour: bool,
     cfg: &PipelineConfig,
@@ -246,6 +248,23 @@ pub fn check(
             touching,
         });
     }
+    let (w, h) = page.rgb.dimensions();
+    let upright = |b: &BBox| {
+        let (mut x, mut y) =
+            (f64::from(b[0]) + f64::from(b[2]) / 2.0, f64::from(b[1]) + f64::from(b[3]) / 2.0);
+        let mut dims = (f64::from(w), f64::from(h));
+        for _ in 0..quarter_turns % 4 {
+            // A quarter turn clockwise: (x, y) in W×H goes to (H − y, x) in H×W.
+            (x, y) = (dims.1 - y, x);
+            dims = (dims.1, dims.0);
+        }
+        (x, y)
+    };
+    let band = 20.0 * px_per_mm;
+    boxes.sort_by(|a, b| {
+        let (a, b) = (upright(&a.bbox), upright(&b.bbox));
+        (a.1 / band).floor().total_cmp(&(b.1 / band).floor()).then(a.0.total_cmp(&b.0))
+    });
     let value = SealBoxes { boxes };
     if value.boxes.len() != 2 {
         return Finding::with(
