@@ -218,3 +218,61 @@ fn seal_boxes_are_numbered_in_the_upright_forms_order_whatever_the_turn() {
         );
     }
 }
+
+#[test]
+fn exposure_tells_dim_dark_washed_out_and_uneven_scans_from_good_ones() {
+    use sealdesk::fixtures::degrade::{Lighting, jpeg, light};
+    let fonts = fonts();
+    let expected = [
+        (Lighting::Even, Status::Pass, None),
+        (Lighting::Dim, Status::Warn, Some("exposure.dark")),
+        (Lighting::Dark, Status::Fail, Some("exposure.dark")),
+        (Lighting::WashedOut, Status::Fail, Some("exposure.washed_out")),
+        (Lighting::Uneven, Status::Warn, Some("exposure.uneven")),
+    ];
+    let mut right = 0;
+    let mut total = 0;
+    for (i, kind) in
+        [DocKind::ApplicationForm, DocKind::SealSample, DocKind::BusinessLicense, DocKind::IdCard]
+            .into_iter()
+            .enumerate()
+    {
+        let (page, _) = set::page(&fonts, kind, 200, true, 90 + i as u64);
+        for (lighting, status, code) in expected {
+            let report = pipeline::run(&jpeg(&light(&page, lighting), 85), kind, &PipelineConfig::default());
+            let e = report.checks.exposure.expect("exposure checked");
+            total += 1;
+            if (e.status, e.code) == (status, code) {
+                right += 1;
+            } else {
+                println!(
+                    "exposure {kind:?} {lighting:?}: got {:?} {:?}, want {status:?} {code:?} ({:?})",
+                    e.status, e.code, e.value
+                );
+            }
+        }
+    }
+    println!("exposure: {right}/{total} right (4 kinds × even, dim, dark, washed out, uneven)");
+    assert_eq!(right, total);
+}
+
+#[test]
+fn resolution_is_measured_from_the_page_and_low_dpi_scans_are_refused() {
+    let fonts = fonts();
+    let cfg = PipelineConfig::default();
+    for (dpi, status) in [
+        (100, Status::Fail),
+        (140, Status::Fail),
+        (170, Status::Warn),
+        (200, Status::Pass),
+        (300, Status::Pass),
+    ] {
+        let (page, _) = set::page(&fonts, DocKind::ApplicationForm, dpi, true, 5);
+        let report =
+            pipeline::run(&sealdesk::fixtures::degrade::jpeg(&page, 85), DocKind::ApplicationForm, &cfg);
+        let r = report.checks.resolution.expect("resolution checked");
+        println!("resolution: drawn at {dpi} dpi, measured {:.1} dpi, {:?}", r.value.dpi, r.status);
+        assert!((r.value.dpi - f64::from(dpi)).abs() <= f64::from(dpi) * 0.02, "{dpi}: {}", r.value.dpi);
+        assert_eq!(r.status, status, "{dpi} dpi");
+    }
+}
