@@ -220,8 +220,8 @@ fn seal_boxes_are_numbered_in_the_upright_forms_order_whatever_the_turn() {
 }
 
 #[test]
-fn exposure_tells_dim_dark_washed_out_and_uneven_scans_from_good_ones() {
-    use sealdesk::fixtures::degrade::{Lighting, jpeg, light};
+fn exposure_tells_dim_dark_washed_out_uneven_and_glaring_scans_from_good_ones() {
+    use sealdesk::fixtures::degrade::{GLARE_SPOT, Lighting, jpeg, light};
     let fonts = fonts();
     let expected = [
         (Lighting::Even, Status::Pass, None),
@@ -229,6 +229,7 @@ fn exposure_tells_dim_dark_washed_out_and_uneven_scans_from_good_ones() {
         (Lighting::Dark, Status::Fail, Some("exposure.dark")),
         (Lighting::WashedOut, Status::Fail, Some("exposure.washed_out")),
         (Lighting::Uneven, Status::Warn, Some("exposure.uneven")),
+        (Lighting::Glare, Status::Warn, Some("exposure.glare")),
     ];
     let mut right = 0;
     let mut total = 0;
@@ -242,6 +243,20 @@ fn exposure_tells_dim_dark_washed_out_and_uneven_scans_from_good_ones() {
             let report = pipeline::run(&jpeg(&light(&page, lighting), 85), kind, &PipelineConfig::default());
             let e = report.checks.exposure.expect("exposure checked");
             total += 1;
+            if lighting == Lighting::Glare {
+                // The evidence marks the reflection: every region reported touches the spot.
+                let (w, h) = (f64::from(page.width()), f64::from(page.height()));
+                let (gx, gy, gr) = GLARE_SPOT;
+                let (cx, cy, r) = (gx * w, gy * h, gr * w);
+                assert!(!e.value.regions.is_empty(), "{kind:?}: glare without regions");
+                for [x, y, rw, rh] in e.value.regions.iter().map(|b| b.map(f64::from)) {
+                    let (nx, ny) = (cx.clamp(x, x + rw), cy.clamp(y, y + rh));
+                    assert!(
+                        (nx - cx).hypot(ny - cy) <= r,
+                        "{kind:?}: glare region {x},{y} away from the spot"
+                    );
+                }
+            }
             if (e.status, e.code) == (status, code) {
                 right += 1;
             } else {
@@ -252,7 +267,7 @@ fn exposure_tells_dim_dark_washed_out_and_uneven_scans_from_good_ones() {
             }
         }
     }
-    println!("exposure: {right}/{total} right (4 kinds × even, dim, dark, washed out, uneven)");
+    println!("exposure: {right}/{total} right (4 kinds × even, dim, dark, washed out, uneven, glare)");
     assert_eq!(right, total);
 }
 
