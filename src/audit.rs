@@ -32,6 +32,18 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> Entry<'a> {
+    /// A staff member's action, on an application or on the back-office itself.
+    pub fn by_staff(
+        staff_id: i32,
+        action: &'a str,
+        application_id: Option<i32>,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self { actor: Actor::Staff(staff_id), action, application_id, document_id: None, detail }
+    }
+}
+
 pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>) -> Result<audit_event::Model, DbErr> {
     let (actor_type, actor_id) = entry.actor.parts();
     audit_event::ActiveModel {

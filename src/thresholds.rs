@@ -6,7 +6,7 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::entities::threshold_override;
 use crate::pipeline::PipelineConfig;
 
@@ -126,17 +126,7 @@ async fn record(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<(), ThresholdError> {
-    audit::record(
-        db,
-        audit::Entry {
-            actor: Actor::Staff(staff_id),
-            action,
-            application_id: None,
-            document_id: None,
-            detail,
-        },
-    )
-    .await?;
+    audit::record(db, audit::Entry::by_staff(staff_id, action, None, detail)).await?;
     Ok(())
 }
 

@@ -9,9 +9,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::entities::calendar_day;
 
-/// China Standard Time, UTC+8, no daylight saving.
+/// China Standard Time, UTC+8, no daylight saving (checked when compiling, not at run time).
+const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC offset"))
+    BEIJING
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::queue::{claim_active, claim_cutoff};
 use super::{ApplicationState, ReviewError};
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::{Role, Staff};
 use crate::config::ReviewSettings;
 use crate::db::begin_write;
@@ -101,17 +101,7 @@ async fn record(
     app_id: i32,
     detail: serde_json::Value,
 ) -> Result<(), ClaimError> {
-    audit::record(
-        db,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action,
-            application_id: Some(app_id),
-            document_id: None,
-            detail,
-        },
-    )
-    .await?;
+    audit::record(db, audit::Entry::by_staff(staff.id, action, Some(app_id), detail)).await?;
     Ok(())
 }
 

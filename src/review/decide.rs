@@ -352,19 +352,10 @@ async fn decide_once(
             serde_json::json!({ "document_id": doc.id, "kind": kind.as_str(), "accepted": accept, "reasons": reasons })
         })
         .collect();
-    audit::record(
-        &txn,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action: "case.decided",
-            application_id: Some(app_id),
-            document_id: None,
-            detail: serde_json::json!({
-                "decision_id": main.id, "outcome": d.outcome.as_str(), "reasons": checked.reasons, "documents": doc_detail,
-            }),
-        },
-    )
-    .await?;
+    let detail = serde_json::json!({
+        "decision_id": main.id, "outcome": d.outcome.as_str(), "reasons": checked.reasons, "documents": doc_detail,
+    });
+    audit::record(&txn, audit::Entry::by_staff(staff.id, "case.decided", Some(app_id), detail)).await?;
 
     let texts = |codes: &[String]| -> Vec<serde_json::Value> {
         let text = |c: &String| catalogue.get(c).map_or_else(|| c.clone(), |r| r.text_zh.clone());

@@ -8,7 +8,7 @@ pub mod users;
 
 use actix_web::HttpResponse;
 
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::Staff;
 use crate::web::{AppState, WebError};
 
@@ -20,16 +20,6 @@ pub async fn audited(
     detail: serde_json::Value,
     location: &str,
 ) -> Result<HttpResponse, WebError> {
-    audit::record(
-        &state.db,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action,
-            application_id: None,
-            document_id: None,
-            detail,
-        },
-    )
-    .await?;
+    audit::record(&state.db, audit::Entry::by_staff(staff.id, action, None, detail)).await?;
     Ok(HttpResponse::SeeOther().insert_header(("location", location)).finish())
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
 
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::{Role, Staff, accounts};
 use crate::entities::staff_user;
 use crate::web::auth::{Admin, check_csrf};
@@ -62,13 +62,12 @@ pub async fn create(
         Ok(user) => {
             audit::record(
                 &state.db,
-                audit::Entry {
-                    actor: Actor::Staff(staff.id),
-                    action: "staff.created",
-                    application_id: None,
-                    document_id: None,
-                    detail: serde_json::json!({ "user_id": user.id, "role": user.role }),
-                },
+                audit::Entry::by_staff(
+                    staff.id,
+                    "staff.created",
+                    None,
+                    serde_json::json!({ "user_id": user.id, "role": user.role }),
+                ),
             )
             .await?;
             page(&state, &staff, StatusCode::OK, None, Some(user.username)).await

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
 
 use super::client_ip;
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::{AuthError, accounts, password, random_token, same_secret, session, throttle};
 use crate::web::{AppState, WebError};
 
@@ -107,13 +107,7 @@ pub async fn submit(
     let new = session::create(&state.db, user.id, Some(ip.clone()), ua, cfg).await?;
     audit::record(
         &state.db,
-        audit::Entry {
-            actor: Actor::Staff(user.id),
-            action: "staff.login",
-            application_id: None,
-            document_id: None,
-            detail: serde_json::json!({ "ip": ip }),
-        },
+        audit::Entry::by_staff(user.id, "staff.login", None, serde_json::json!({ "ip": ip })),
     )
     .await?;
     let mut am: crate::entities::staff_user::ActiveModel = user.into();

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{Reviewer, check_csrf};
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::session;
 use crate::web::{AppState, WebError};
 
@@ -26,17 +26,8 @@ pub async fn logout(
     if let Some(c) = req.cookie(session::COOKIE) {
         session::destroy(&state.db, c.value()).await?;
     }
-    audit::record(
-        &state.db,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action: "staff.logout",
-            application_id: None,
-            document_id: None,
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
+    audit::record(&state.db, audit::Entry::by_staff(staff.id, "staff.logout", None, serde_json::json!({})))
+        .await?;
     let mut gone = Cookie::build(session::COOKIE, "").path("/").finish();
     gone.make_removal();
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).cookie(gone).finish())

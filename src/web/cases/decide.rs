@@ -3,7 +3,7 @@
 //! codes, `comment_applicant`, `note_internal`, the form's idempotency `key` and `csrf`.
 //! A refused decision shows the case again with the form as it was and the reason why.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use super::show::{Page, Submitted, render_case};
@@ -72,11 +72,6 @@ pub async fn decide(
     let app_id = path.into_inner();
     let (submitted, csrf) = parse(&form);
     check_csrf(&staff, csrf.as_deref())?;
-    let refused = |e: WebError, submitted: Submitted| {
-        let status = e.status_code_for_form();
-        let error = Some(e.message_zh());
-        (status, error, submitted)
-    };
     let outcome = match decision(&submitted) {
         Ok(d) => decide::decide(&state.db, app_id, &staff, &d, &state.settings.review)
             .await
@@ -88,7 +83,7 @@ pub async fn decide(
             .insert_header((header::LOCATION, format!("/queue?done={}", app.order_number)))
             .finish()),
         Err(e @ (WebError::Decide(_) | WebError::BadRequest(_))) if e.code() != "internal" => {
-            let (status, error, submitted) = refused(e, submitted);
+            let (status, error) = (actix_web::ResponseError::status_code(&e), Some(e.message_zh()));
             render_case(
                 &state,
                 Page { staff: &staff, app_id, revealed: false, error, submitted: Some(submitted), status },
@@ -96,11 +91,5 @@ pub async fn decide(
             .await
         }
         Err(e) => Err(e),
-    }
-}
-
-impl WebError {
-    fn status_code_for_form(&self) -> StatusCode {
-        actix_web::ResponseError::status_code(self)
     }
 }

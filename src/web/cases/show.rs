@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::{Role, Staff};
 use crate::entities::staff_user;
 use crate::review::{case, claim};
@@ -40,17 +40,8 @@ pub struct Page<'a> {
 
 /// Records a staff action on a case in the audit trail.
 pub async fn record(state: &AppState, staff: &Staff, action: &str, app_id: i32) -> Result<(), WebError> {
-    audit::record(
-        &state.db,
-        audit::Entry {
-            actor: Actor::Staff(staff.id),
-            action,
-            application_id: Some(app_id),
-            document_id: None,
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
+    audit::record(&state.db, audit::Entry::by_staff(staff.id, action, Some(app_id), serde_json::json!({})))
+        .await?;
     Ok(())
 }
 
