@@ -6,13 +6,14 @@
 #                                   generator draws with: `serve --demo` makes demo scans)
 #   scripts/setup-system.sh test    that, plus what the test suite runs against (PostgreSQL,
 #                                   headless Chromium and its WebDriver, curl and pdftoppm for
-#                                   scripts/fetch-real-images.sh)
+#                                   scripts/fetch-real-images.sh, Python with aiosmtpd for the
+#                                   SMTP server and SMS-gateway stand-in of tests/support/)
 set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(gcc libc6-dev pkg-config ca-certificates libclang-dev libtesseract-dev libleptonica-dev
   tesseract-ocr-eng tesseract-ocr-chi-sim fonts-noto-cjk fonts-dejavu-core fonts-ocr-b)
-test_pkgs=(postgresql-15 procps chromium chromium-driver curl poppler-utils)
+test_pkgs=(postgresql-15 procps chromium chromium-driver curl poppler-utils python3 python3-aiosmtpd)
 
 case "$profile" in
   build) pkgs=("${build_pkgs[@]}") ;;

@@ -40,6 +40,8 @@ pub struct Settings {
     pub ocr: OcrSettings,
     pub auth: AuthSettings,
     pub review: ReviewSettings,
+    /// SMS and e-mail to applicants.
+    pub notify: crate::notify::NotifySettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -302,7 +304,7 @@ impl Settings {
         if self.database.max_connections == 0 {
             return bad("database.max_connections must be at least 1".into());
         }
-        Ok(())
+        self.notify.validate().map_err(ConfigError::Invalid)
     }
 
     pub fn bind_addr(&self) -> SocketAddr {

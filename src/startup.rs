@@ -63,7 +63,9 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let (db, blobs) = open(&settings).await?;
         let ocr = start_ocr(&settings).await?;
-        let registry = handlers(Registry::standard(blobs.clone(), ocr, &settings));
+        let transports = crate::notify::Transports::from_settings(&settings.notify)
+            .map_err(|e| anyhow::anyhow!("notifications: {e}"))?;
+        let registry = handlers(Registry::standard(blobs.clone(), ocr, transports, &settings));
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();

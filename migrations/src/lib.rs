@@ -8,6 +8,7 @@ mod m20261123_000002_reason_catalogue;
 mod m20261124_000003_review_desk;
 mod m20261124_000004_api_tokens;
 mod m20261124_000005_threshold_overrides;
+mod m20261201_000006_notifications;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_review_desk::Migration),
             Box::new(m20261124_000004_api_tokens::Migration),
             Box::new(m20261124_000005_threshold_overrides::Migration),
+            Box::new(m20261201_000006_notifications::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. They mirror the migrations and hold no behaviour.
 
 pub mod api_token;
+pub mod app_secret;
 pub mod application;
 pub mod audit_event;
 pub mod calendar_day;
@@ -10,6 +11,8 @@ pub mod document;
 pub mod job;
 pub mod login_attempt;
 pub mod notification;
+pub mod notification_attempt;
+pub mod notification_template;
 pub mod organisation;
 pub mod rejection_reason;
 pub mod review_decision;

@@ -21,6 +21,13 @@ pub struct Model {
     pub idempotency_key: String,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The text as sent (SMS body; e-mail subject and plain part), for staff to see.
+    pub rendered: Option<String>,
+    /// Which transport delivered it (`log`, `smtp`, `webhook`, `aliyun`).
+    pub provider: Option<String>,
+    /// The transport's receipt (SMTP Message-ID, the SMS gateway's BizId).
+    pub provider_ref: Option<String>,
+    pub sent_at_ms: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,10 @@ pub enum JobError {
     Permanent(String),
     #[error("lease lost")]
     LeaseLost,
+    /// Not now, and not a failure: back on the queue after this many milliseconds, the attempt
+    /// not counted (a rate limit).
+    #[error("deferred for {0} ms")]
+    Defer(i64),
 }
 
 impl From<sea_orm::DbErr> for JobError {
@@ -83,6 +87,10 @@ pub trait JobHandler: Send + Sync {
     /// [`JobContext::finish_in`] in the same transaction; otherwise the runner completes the
     /// job after `Ok(())`.
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError>;
+
+    /// Called once the job is dead, with the last error, for handlers that keep a state of
+    /// their own beside the job (a dead-lettered message).
+    async fn on_dead(&self, _db: &DatabaseConnection, _job: &ClaimedJob, _error: &str) {}
 }
 
 /// The handlers a runner knows. A runner claims only kinds it has a handler for, so a node
@@ -97,15 +105,22 @@ impl Registry {
     pub fn standard(
         blobs: Arc<dyn crate::storage::BlobStore>,
         ocr: Arc<crate::ocr::pool::OcrPool>,
+        transports: crate::notify::Transports,
         settings: &crate::config::Settings,
     ) -> Self {
-        Self::default().with(probe::ProbeHandler).with(check_document::CheckDocumentHandler {
-            blobs,
-            config: Arc::new(settings.checks.clone()),
-            ocr,
-            page_timeout: std::time::Duration::from_secs(settings.ocr.page_timeout_secs),
-            review: settings.review.clone(),
-        })
+        Self::default()
+            .with(probe::ProbeHandler)
+            .with(check_document::CheckDocumentHandler {
+                blobs,
+                config: Arc::new(settings.checks.clone()),
+                ocr,
+                page_timeout: std::time::Duration::from_secs(settings.ocr.page_timeout_secs),
+                review: settings.review.clone(),
+            })
+            .with(crate::notify::deliver::DeliverHandler {
+                settings: Arc::new(settings.notify.clone()),
+                transports,
+            })
     }
 
     pub fn with(mut self, handler: impl JobHandler + 'static) -> Self {

@@ -198,6 +198,15 @@ pub async fn release(db: &impl ConnectionTrait, job: &ClaimedJob) -> Result<(), 
     .await
 }
 
+/// Puts the job back for later without counting this attempt (the handler chose to wait).
+pub async fn defer(db: &impl ConnectionTrait, job: &ClaimedJob, delay_ms: i64) -> Result<(), QueueError> {
+    let now = now_ms_sql(db.get_database_backend());
+    let set = format!(
+        "state = 'queued', attempts = attempts - 1, lease_until_ms = NULL, locked_by = NULL, run_at_ms = {now} + $1"
+    );
+    fenced(db, job, &set, vec![delay_ms.into()]).await
+}
+
 /// Puts a dead job back on the queue with a fresh set of attempts.
 pub async fn retry_dead(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     let now = now_ms_sql(db.get_database_backend());

@@ -105,20 +105,24 @@ impl Runner {
 
     async fn execute(&mut self, job: ClaimedJob) {
         // A job whose earlier runners all died mid-run has had its attempts: stop here.
-        if job.attempt > job.max_attempts {
-            let _ = queue::fail(&self.db, &job, "worker lost on every attempt", 0, true).await;
-            warn!("job dead: its worker was lost on every attempt");
-            return;
-        }
         let Some(handler) = self.registry.get(&job.kind) else {
             return;
         };
+        if job.attempt > job.max_attempts {
+            let error = "worker lost on every attempt";
+            if queue::fail(&self.db, &job, error, 0, true).await.is_ok() {
+                handler.on_dead(&self.db, &job, error).await;
+            }
+            warn!("job dead: its worker was lost on every attempt");
+            return;
+        }
         let ctx = Arc::new(JobContext::new(job.clone(), self.db.clone()));
         let started = std::time::Instant::now();
 
         let task_ctx = ctx.clone();
+        let task_handler = handler.clone();
         let mut task = AbortOnDrop(tokio::spawn(
-            async move { handler.run(&task_ctx).await }.instrument(tracing::Span::current()),
+            async move { task_handler.run(&task_ctx).await }.instrument(tracing::Span::current()),
         ));
         let heartbeat =
             AbortOnDrop(tokio::spawn(heartbeat(self.db.clone(), job.clone(), self.settings.clone())));
@@ -149,6 +153,10 @@ impl Runner {
                 Err(e) => warn!(error = %e, "completing a job failed"),
             },
             Err(JobError::LeaseLost) => warn!("lease lost: another worker took the job over"),
+            Err(JobError::Defer(delay)) => match queue::defer(&self.db, &job, delay).await {
+                Ok(()) => info!(retry_in_ms = delay, "job deferred"),
+                Err(e) => warn!(error = %e, "deferring a job failed"),
+            },
             Err(e) => {
                 let permanent = matches!(e, JobError::Permanent(_));
                 let delay = queue::backoff_ms(
@@ -157,7 +165,10 @@ impl Runner {
                     self.settings.backoff_max_secs,
                 );
                 match queue::fail(&self.db, &job, &e.to_string(), delay, permanent).await {
-                    Ok(true) => warn!(error = %e, "job dead"),
+                    Ok(true) => {
+                        warn!(error = %e, "job dead");
+                        handler.on_dead(&self.db, &job, &e.to_string()).await;
+                    }
                     Ok(false) => warn!(error = %e, retry_in_ms = delay, "job failed, will retry"),
                     Err(qe) => {
                         warn!(error = %e, queue_error = %qe, "recording a job failure failed")

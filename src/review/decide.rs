@@ -1,7 +1,7 @@
 //! A reviewer's decision on a case: a verdict per document (accept, or resubmit with reasons
 //! from the catalogue) and an outcome for the application (approve, return for correction,
 //! reject for good). One transaction holds all of it: decision rows, document statuses, the
-//! state change, the audit event and the notification outbox row. The form's idempotency key
+//! state change, the audit event and the notification outbox rows (one per channel). The form's idempotency key
 //! makes a double-clicked submit decide once.
 
 use std::collections::{HashMap, HashSet};
@@ -18,9 +18,7 @@ use crate::auth::Staff;
 use crate::config::ReviewSettings;
 use crate::db::begin_write;
 use crate::domain::{DocumentKind, OperationType};
-use crate::entities::{
-    application, decision_reason, document, notification, rejection_reason, review_decision,
-};
+use crate::entities::{application, decision_reason, document, rejection_reason, review_decision};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -322,8 +320,6 @@ async fn decide_once(
         rejection_reason::Entity::find().all(&txn).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
     let docs = current_documents(&txn, app_id).await?;
     let checked = validate(d, &app, docs, &catalogue)?;
-    let now = chrono::Utc::now();
-
     let main = insert_decision(
         &txn,
         app_id,
@@ -374,21 +370,13 @@ async fn decide_once(
             "reasons": texts(reasons),
         })).collect::<Vec<_>>(),
     });
-    notification::ActiveModel {
-        application_id: Set(Some(app_id)),
-        // The notifier resolves the applicant's mobile and e-mail when it sends, so contact
-        // details are not copied into another table.
-        channel: Set("applicant".into()),
-        recipient: Set(format!("application:{app_id}")),
-        template: Set(format!("decision.{}", d.outcome.as_str())),
-        payload: Set(payload),
-        state: Set("pending".into()),
-        attempts: Set(0),
-        idempotency_key: Set(format!("decision:{}", main.id)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    crate::notify::outbox::enqueue_for_applicant(
+        &txn,
+        app_id,
+        &format!("decision.{}", d.outcome.as_str()),
+        payload,
+        &format!("decision:{}", main.id),
+    )
     .await?;
     txn.commit().await?;
     Ok(Decided::Done(decided))

@@ -1,14 +1,17 @@
 //! The HTTP surface: one action per file, state shared through [`AppState`], pages rendered by
-//! one minijinja environment. Every route but `/healthz`, `/login` and the static assets needs
-//! a signed-in staff member, checked by the handler's extractor.
+//! one minijinja environment. Every route but `/healthz`, `/login`, the static assets and the
+//! applicants' signed links (`/o/{token}`) needs a signed-in staff member, checked by the
+//! handler's extractor.
 
 mod admin;
 pub mod api;
+mod applicant;
 mod assets;
 pub mod auth;
 pub mod cases;
 mod error;
 mod health;
+mod notifications;
 pub mod queue;
 mod supervisor;
 pub mod templates;
@@ -61,6 +64,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/decision", web::post().to(cases::decide::decide))
         .route("/documents/{id}/scan", web::get().to(cases::scan::scan))
         .route("/supervisor", web::get().to(supervisor::show))
+        .route("/supervisor/notifications", web::get().to(notifications::list))
+        .route("/supervisor/notifications/{id}/retry", web::post().to(notifications::retry))
+        .route("/o/{token}", web::get().to(applicant::order::show))
         .route("/admin/users", web::get().to(admin::users::list))
         .route("/admin/users", web::post().to(admin::users::create))
         .route("/admin/reasons", web::get().to(admin::reasons::list))
@@ -68,6 +74,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/reasons/{code}", web::post().to(admin::reasons::update))
         .route("/admin/thresholds", web::get().to(admin::thresholds::list))
         .route("/admin/thresholds", web::post().to(admin::thresholds::set))
+        .route("/admin/messages", web::get().to(admin::messages::list))
+        .route("/admin/messages/{key}", web::get().to(admin::messages::show))
+        .route("/admin/messages/{key}", web::post().to(admin::messages::update))
         .route("/admin/calendar", web::get().to(admin::calendar::list))
         .route("/admin/calendar", web::post().to(admin::calendar::set))
         .route("/admin/calendar/{day}/delete", web::post().to(admin::calendar::delete));

@@ -18,6 +18,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_calendar.html", include_str!("../../templates/admin_calendar.html")),
     ("admin_thresholds.html", include_str!("../../templates/admin_thresholds.html")),
     ("supervisor.html", include_str!("../../templates/supervisor.html")),
+    ("supervisor_notifications.html", include_str!("../../templates/supervisor_notifications.html")),
+    ("admin_messages.html", include_str!("../../templates/admin_messages.html")),
+    ("admin_message.html", include_str!("../../templates/admin_message.html")),
+    ("applicant_order.html", include_str!("../../templates/applicant_order.html")),
 ];
 
 impl Templates {

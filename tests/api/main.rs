@@ -9,6 +9,8 @@ mod helpers;
 mod intake;
 mod jobs;
 mod lifecycle;
+mod mail;
+mod notify;
 mod review;
 mod reviewer_api;
 mod staff;

@@ -1,6 +1,6 @@
 //! A reviewer's day in the browser: sign in, take the next case, see the failing seal finding
 //! drawn over the scan, send two documents back with reasons, and watch the case leave the queue
-//! with exactly one notification waiting for the applicant.
+//! with one message per channel waiting for the applicant.
 
 use fantoccini::Locator;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -110,7 +110,7 @@ async fn a_reviewer_returns_two_documents_of_the_next_case_from_the_browser() {
         .all(&conn)
         .await
         .unwrap();
-    assert_eq!(outbox.len(), 1, "exactly one notification waits in the outbox");
+    assert_eq!(outbox.len(), 2, "one message per channel waits in the outbox");
     let kinds: Vec<&str> = outbox[0].payload["documents"]
         .as_array()
         .unwrap()

@@ -1,7 +1,8 @@
 //! Admin pages: staff accounts, the rejection-reason catalogue, the working-day calendar, the
-//! check thresholds.
+//! check thresholds, the message templates.
 
 pub mod calendar;
+pub mod messages;
 pub mod reasons;
 pub mod thresholds;
 pub mod users;

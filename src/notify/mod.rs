@@ -1,0 +1,107 @@
+//! Telling applicants: an outbox row per message and channel, written in the same transaction
+//! as the decision that causes it (`outbox`); a job per row that renders the message from the
+//! templates in force (`templates`, `context`), signs the link back to the order (`link`) and
+//! hands it to the channel's transport (`transport`, `email`, `sms`), recording every attempt
+//! (`deliver`). A decision never waits for, or fails with, a message.
+
+pub mod config;
+pub mod context;
+pub mod deliver;
+pub mod email;
+pub mod link;
+pub mod outbox;
+pub mod sms;
+pub mod templates;
+pub mod transport;
+
+use std::sync::Arc;
+
+pub use config::NotifySettings;
+pub use transport::{SendError, Transport};
+
+use config::{EmailTransportKind, SmsProviderKind};
+
+/// The two channels an applicant is told on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Sms,
+    Email,
+}
+
+impl Channel {
+    pub const ALL: [Self; 2] = [Self::Sms, Self::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Sms => "短信",
+            Self::Email => "邮件",
+        }
+    }
+}
+
+/// `139****7460`, `z***@example.com`: what logs and staff lists show of a recipient.
+pub fn mask_recipient(to: &str) -> String {
+    if let Ok(m) = crate::domain::Mobile::parse(to) {
+        return m.masked();
+    }
+    if let Ok(e) = crate::domain::Email::parse(to) {
+        return e.to_string();
+    }
+    "***".into()
+}
+
+/// The configured transport of each channel.
+#[derive(Clone)]
+pub struct Transports {
+    pub sms: Arc<dyn Transport>,
+    pub email: Arc<dyn Transport>,
+}
+
+impl Transports {
+    pub fn from_settings(s: &NotifySettings) -> Result<Self, String> {
+        let sms: Arc<dyn Transport> = match s.sms.provider {
+            SmsProviderKind::Log => Arc::new(transport::LogSink { channel: "sms" }),
+            SmsProviderKind::Webhook => Arc::new(sms::webhook::Webhook::new(
+                s.sms.webhook_url.as_deref().unwrap_or_default(),
+                s.sms.webhook_token.clone(),
+                s.sms.timeout_secs,
+            )?),
+            SmsProviderKind::Aliyun => Arc::new(sms::aliyun::Aliyun::new(&s.sms)?),
+        };
+        let email: Arc<dyn Transport> = match s.email.transport {
+            EmailTransportKind::Log => Arc::new(transport::LogSink { channel: "email" }),
+            EmailTransportKind::Smtp => Arc::new(email::Smtp::new(&s.email)?),
+        };
+        Ok(Self { sms, email })
+    }
+
+    pub fn get(&self, channel: Channel) -> &Arc<dyn Transport> {
+        match channel {
+            Channel::Sms => &self.sms,
+            Channel::Email => &self.email,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_masked_for_logs() {
+        assert_eq!(mask_recipient("13912347460"), "139****7460");
+        assert!(!mask_recipient("zhangsan@example.com").contains("zhangsan"));
+        assert_eq!(mask_recipient("garbage"), "***");
+    }
+}
