@@ -373,3 +373,62 @@ async fn a_forged_or_expired_link_gets_a_clear_chinese_page() {
     assert_eq!(ok.status(), 200, "the same key on every node");
     app.stop().await;
 }
+
+/// A webhook gateway that keeps what it was sent and, as the provider contract asks, delivers
+/// once per `Idempotency-Key`.
+async fn webhook_gateway() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+    let state = seen.clone();
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new().route(
+            "/sms",
+            web::post().to(move |req: HttpRequest, body: web::Json<serde_json::Value>| {
+                let state = state.clone();
+                async move {
+                    let header =
+                        |h: &str| req.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
+                    let mut record = body.into_inner();
+                    record["header_key"] = header("idempotency-key").into();
+                    record["authorization"] = header("authorization").into();
+                    state.lock().unwrap().push(record);
+                    HttpResponse::Accepted().json(serde_json::json!({ "id": "gw-1" }))
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://{}/sms", server.addrs()[0]);
+    tokio::spawn(server.run());
+    (url, seen)
+}
+
+#[tokio::test]
+async fn the_sms_webhook_gets_the_text_with_the_messages_own_idempotency_key() {
+    let (url, seen) = webhook_gateway().await;
+    let app = spawn_app_with(|s| {
+        s.notify.sms.provider = SmsProviderKind::Webhook;
+        s.notify.sms.webhook_url = Some(url.clone());
+        s.notify.sms.webhook_token = Some("gateway-token".to_string().into());
+    })
+    .await;
+    let conn = app.test_db.connect().await;
+    let case = returned_message(&conn).await;
+    let sms = wait_state(&conn, case.id, "sms", "sent").await;
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let r = &got[0];
+    assert_eq!(r["to"], "17623094654");
+    assert_eq!(r["template"], "decision.return");
+    assert_eq!(r["idempotency_key"], sms.idempotency_key.as_str());
+    assert_eq!(r["header_key"], sms.idempotency_key.as_str(), "the header carries the row's own key");
+    assert_eq!(r["authorization"], "Bearer gateway-token");
+    assert_eq!(r["text"].as_str(), sms.rendered.as_deref(), "the text as kept");
+    assert_eq!(r["params"]["order"], case.order_number.as_str());
+    assert_eq!(sms.provider_ref.as_deref(), Some("gw-1"));
+    app.stop().await;
+}
