@@ -75,8 +75,8 @@ fn recipient(app: &application::Model, channel: Channel) -> Result<String, JobEr
 }
 
 fn message_id(settings: &NotifySettings, n: &notification::Model) -> String {
-    let host = settings.public_base_url.split("://").nth(1).unwrap_or("localhost");
-    let host = host.split(['/', ':']).next().filter(|h| !h.is_empty()).unwrap_or("localhost");
+    let url = reqwest::Url::parse(&settings.public_base_url).ok();
+    let host = url.as_ref().and_then(|u| u.host_str()).unwrap_or("localhost");
     format!("<notification-{}.{}@{host}>", n.id, n.idempotency_key.replace(':', "-"))
 }
 

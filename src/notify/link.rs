@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -46,6 +46,10 @@ pub async fn secret(db: &impl ConnectionTrait, settings: &NotifySettings) -> Res
     if let Some(s) = &settings.link_secret {
         return Ok(s.clone());
     }
+    // Read first: only the very first use anywhere writes.
+    if let Some(stored) = app_secret::Entity::find_by_id(SECRET_NAME.to_string()).one(db).await? {
+        return Ok(SecretString::from(stored.value));
+    }
     let row = app_secret::ActiveModel {
         name: Set(SECRET_NAME.into()),
         value: Set(crate::auth::random_token()),
@@ -62,8 +66,7 @@ pub async fn secret(db: &impl ConnectionTrait, settings: &NotifySettings) -> Res
 
 /// The MAC over `data`, not yet finalised.
 fn keyed(key: &SecretString, data: &[u8]) -> HmacSha256 {
-    // HMAC takes a key of any length, so this cannot fail.
-    let mut m = HmacSha256::new_from_slice(key.expose_secret().as_bytes()).unwrap_or_else(|_| unreachable!());
+    let mut m = super::hmac_sha256(key.expose_secret().as_bytes());
     m.update(b"sealdesk applicant link v1\0");
     m.update(data);
     m

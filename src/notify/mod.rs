@@ -50,6 +50,13 @@ impl Channel {
     }
 }
 
+/// HMAC-SHA256 keyed with `key`: the links' tags and Alibaba's request signatures.
+pub(crate) fn hmac_sha256(key: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::KeyInit;
+    // HMAC takes a key of any length, so this cannot fail.
+    hmac::Hmac::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
+}
+
 /// `139****7460`, `z***@example.com`: what logs and staff lists show of a recipient.
 pub fn mask_recipient(to: &str) -> String {
     if let Ok(m) = crate::domain::Mobile::parse(to) {

@@ -12,7 +12,7 @@
 //! template to its code), filled with `order`, `docs` and `link`. `SendSms` has no idempotency
 //! key (`OutId` only echoes back), so a resend after a crash may deliver twice.
 
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -62,8 +62,7 @@ pub fn sign(
     let payload = hex::encode(Sha256::digest(b""));
     let canonical = format!("{method}\n/\n{query}\n{canonical_headers}\n{signed_headers}\n{payload}");
     let to_sign = format!("{ALGORITHM}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = crate::notify::hmac_sha256(secret.expose_secret().as_bytes());
     mac.update(to_sign.as_bytes());
     let signature = hex::encode(mac.finalize().into_bytes());
     Signed {

@@ -6,7 +6,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{EntityTrait, Set, sea_query::OnConflict};
 use serde::Deserialize;
 
 use crate::auth::Staff;
@@ -165,18 +165,15 @@ pub async fn update(
                 updated_at_ms: Set(chrono::Utc::now().timestamp_millis()),
                 updated_by: Set(Some(staff.id)),
             };
-            match notification_template::Entity::find_by_id(key.clone()).one(&state.db).await? {
-                Some(old) => {
-                    let mut am = old.into_active_model();
-                    am.source = row.source;
-                    am.updated_at_ms = row.updated_at_ms;
-                    am.updated_by = row.updated_by;
-                    am.update(&state.db).await?;
-                }
-                None => {
-                    row.insert(&state.db).await?;
-                }
-            }
+            use notification_template::Column as C;
+            notification_template::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(C::Key)
+                        .update_columns([C::Source, C::UpdatedAtMs, C::UpdatedBy])
+                        .to_owned(),
+                )
+                .exec(&state.db)
+                .await?;
             let detail = serde_json::json!({ "key": key, "chars": form.source.chars().count() });
             super::audited(&state, &staff, "message_template.saved", detail, &location).await
         }
