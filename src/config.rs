@@ -42,6 +42,8 @@ pub struct Settings {
     pub review: ReviewSettings,
     /// SMS and e-mail to applicants.
     pub notify: crate::notify::NotifySettings,
+    /// The applicant pages.
+    pub intake: crate::intake::IntakeSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -304,6 +306,7 @@ impl Settings {
         if self.database.max_connections == 0 {
             return bad("database.max_connections must be at least 1".into());
         }
+        self.intake.validate().map_err(ConfigError::Invalid)?;
         self.notify.validate().map_err(ConfigError::Invalid)
     }
 

@@ -65,6 +65,7 @@ impl Application {
         let ocr = start_ocr(&settings).await?;
         let transports = crate::notify::Transports::from_settings(&settings.notify)
             .map_err(|e| anyhow::anyhow!("notifications: {e}"))?;
+        let sms = transports.sms.clone();
         let registry = handlers(Registry::standard(blobs.clone(), ocr, transports, &settings));
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
@@ -74,6 +75,8 @@ impl Application {
             blobs,
             templates: Arc::new(Templates::new().context("templates")?),
             settings: Arc::new(settings.clone()),
+            sms,
+            upload_permits: Arc::new(tokio::sync::Semaphore::new(settings.intake.inspect_concurrency)),
         };
         let server = HttpServer::new(move || {
             App::new()

@@ -9,6 +9,7 @@ mod m20261124_000003_review_desk;
 mod m20261124_000004_api_tokens;
 mod m20261124_000005_threshold_overrides;
 mod m20261201_000006_notifications;
+mod m20261202_000007_intake;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_api_tokens::Migration),
             Box::new(m20261124_000005_threshold_overrides::Migration),
             Box::new(m20261201_000006_notifications::Migration),
+            Box::new(m20261202_000007_intake::Migration),
         ]
     }
 }

@@ -40,6 +40,8 @@ pub struct Model {
     pub due_at_ms: Option<i64>,
     /// Checks that failed on the current documents, `,seal,clarity,` (for the queue filter).
     pub failing_checks: String,
+    /// The applicant form's one-time key: a double-clicked submit creates one application.
+    pub intake_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

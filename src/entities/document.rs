@@ -20,6 +20,8 @@ pub struct Model {
     pub original_name: String,
     pub status: String,
     pub uploaded_at: DateTimeUtc,
+    /// 64-bit difference hash of the upright page (as i64), set when the upload was inspected.
+    pub phash: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

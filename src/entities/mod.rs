@@ -10,6 +10,7 @@ pub mod decision_reason;
 pub mod document;
 pub mod job;
 pub mod login_attempt;
+pub mod lookup_code;
 pub mod notification;
 pub mod notification_attempt;
 pub mod notification_template;

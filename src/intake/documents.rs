@@ -11,7 +11,7 @@ use crate::domain::DocumentKind;
 use crate::entities::{application, document};
 use crate::jobs::check_document::{self, CheckDocument};
 use crate::jobs::{NewJob, queue};
-use crate::storage::{BlobStore, ByteStream, StorageError};
+use crate::storage::{BlobStore, ByteStream, StorageError, StoredBlob};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -19,6 +19,12 @@ pub enum IntakeError {
     ApplicationNotFound(i32),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("upload refused: {0}")]
+    Refused(#[from] super::upload::Refusal),
+    #[error("stored application holds an unknown value: {0}")]
+    Corrupt(#[from] crate::domain::UnknownValue),
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -28,7 +34,8 @@ impl IntakeError {
         match self {
             Self::ApplicationNotFound(_) => "application.not_found",
             Self::Storage(e) => e.code(),
-            Self::Db(_) => "internal",
+            Self::Refused(r) => r.code(),
+            Self::Corrupt(_) | Self::Internal(_) | Self::Db(_) => "internal",
         }
     }
 
@@ -36,7 +43,8 @@ impl IntakeError {
         match self {
             Self::ApplicationNotFound(_) => "申请不存在".into(),
             Self::Storage(e) => e.message_zh(),
-            Self::Db(_) => "系统内部错误，请稍后重试".into(),
+            Self::Refused(r) => r.message_zh(),
+            Self::Corrupt(_) | Self::Internal(_) | Self::Db(_) => "系统内部错误，请稍后重试".into(),
         }
     }
 }
@@ -52,7 +60,8 @@ pub struct NewUpload<'a> {
 }
 
 /// Streams `body` into `blobs` and records it as the next attempt of that document, with the
-/// job that checks it queued in the same transaction.
+/// job that checks it queued in the same transaction. No inspection: the applicant pages go
+/// through [`super::upload::receive`], which looks at the image first.
 pub async fn store_document(
     db: &sea_orm::DatabaseConnection,
     blobs: &dyn BlobStore,
@@ -64,15 +73,35 @@ pub async fn store_document(
         return Err(IntakeError::ApplicationNotFound(upload.application_id));
     }
     let blob = blobs.put(body, upload.limit_bytes).await?;
-
     let txn = begin_write(db).await?;
+    let doc = record(&txn, &upload, &blob, None).await?;
+    txn.commit().await?;
+    Ok(doc)
+}
+
+/// What the intake inspection learnt of an upload before it was recorded.
+pub struct Facts {
+    pub media_type: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub dhash: u64,
+}
+
+/// Writes the document row (the next attempt of its kind), its check job and the audit event
+/// inside the caller's transaction.
+pub async fn record(
+    txn: &impl sea_orm::ConnectionTrait,
+    upload: &NewUpload<'_>,
+    blob: &StoredBlob,
+    facts: Option<&Facts>,
+) -> Result<document::Model, IntakeError> {
     let last: Option<i32> = document::Entity::find()
         .select_only()
         .expr(Expr::col(document::Column::Attempt).max())
         .filter(document::Column::ApplicationId.eq(upload.application_id))
         .filter(document::Column::Kind.eq(upload.kind.as_str()))
         .into_tuple()
-        .one(&txn)
+        .one(txn)
         .await?
         .flatten();
     let doc = document::ActiveModel {
@@ -81,22 +110,23 @@ pub async fn store_document(
         attempt: Set(last.unwrap_or(0) + 1),
         blob_key: Set(blob.key.as_str().into()),
         sha256: Set(blob.key.as_str().into()),
-        media_type: Set(upload.media_type.into()),
+        media_type: Set(facts.map_or(upload.media_type, |f| f.media_type).into()),
         bytes: Set(blob.bytes as i64),
-        width_px: Set(None),
-        height_px: Set(None),
+        width_px: Set(facts.map(|f| f.width as i32)),
+        height_px: Set(facts.map(|f| f.height as i32)),
         original_name: Set(upload.original_name.chars().take(200).collect()),
         status: Set("pending".into()),
         uploaded_at: Set(chrono::Utc::now()),
+        phash: Set(facts.map(|f| f.dhash as i64)),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let check = NewJob::new(check_document::KIND, CheckDocument { document_id: doc.id }, upload.max_attempts)
         .dedupe(format!("check_document:{}", doc.id));
-    queue::enqueue(&txn, check).await?;
+    queue::enqueue(txn, check).await?;
     audit::record(
-        &txn,
+        txn,
         audit::Entry {
             actor: Actor::Applicant,
             action: "document.uploaded",
@@ -106,6 +136,5 @@ pub async fn store_document(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(doc)
 }

@@ -23,7 +23,7 @@ pub struct Person {
     pub id_number: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub document_id: i32,
     pub attempt: i32,

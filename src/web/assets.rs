@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../templates/static/app.css")),
+    ("applicant.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/applicant.js")),
     ("viewer.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/viewer.js")),
 ];
 

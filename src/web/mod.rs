@@ -1,7 +1,8 @@
 //! The HTTP surface: one action per file, state shared through [`AppState`], pages rendered by
 //! one minijinja environment. Every route but `/healthz`, `/login`, the static assets and the
 //! applicants' signed links (`/o/{token}`) needs a signed-in staff member, checked by the
-//! handler's extractor.
+//! handler's extractor. The applicant pages (`/apply`, `/lookup`, `/o/{token}/…`) are in
+//! `applicant/`.
 
 mod admin;
 pub mod api;
@@ -36,6 +37,11 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub templates: Arc<templates::Templates>,
     pub settings: Arc<Settings>,
+    /// Sends the order lookup's one-time codes (the notifications' SMS provider).
+    pub sms: Arc<dyn crate::notify::transport::Transport>,
+    /// Bounds the uploads decoded at once by this process (`intake.inspect_concurrency`): a
+    /// resource limit, not state another node would need.
+    pub upload_permits: Arc<tokio::sync::Semaphore>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -48,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|e, _| WebError::BadRequest(e.to_string()).into()))
     .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()));
     api::routes(cfg);
+    applicant::routes(cfg);
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/static/{name}", web::get().to(assets::asset))
         .route("/login", web::get().to(auth::login::form))
@@ -66,7 +73,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/supervisor", web::get().to(supervisor::show))
         .route("/supervisor/notifications", web::get().to(notifications::list))
         .route("/supervisor/notifications/{id}/retry", web::post().to(notifications::retry))
-        .route("/o/{token}", web::get().to(applicant::order::show))
         .route("/admin/users", web::get().to(admin::users::list))
         .route("/admin/users", web::post().to(admin::users::create))
         .route("/admin/reasons", web::get().to(admin::reasons::list))

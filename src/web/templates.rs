@@ -22,6 +22,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_messages.html", include_str!("../../templates/admin_messages.html")),
     ("admin_message.html", include_str!("../../templates/admin_message.html")),
     ("applicant_order.html", include_str!("../../templates/applicant_order.html")),
+    ("findings.html", include_str!("../../templates/findings.html")),
+    ("apply.html", include_str!("../../templates/apply.html")),
+    ("lookup.html", include_str!("../../templates/lookup.html")),
+    ("print_application.html", include_str!("../../templates/print_application.html")),
+    ("print_seal_sample.html", include_str!("../../templates/print_seal_sample.html")),
 ];
 
 impl Templates {

@@ -1,0 +1,218 @@
+//! An applicant's upload, from the first byte to the checked document: may this document be
+//! uploaded now (a draft takes any required document, a returned application only those sent
+//! back), is it an image the checks can read, is it not the very scan that was sent back. Only
+//! then is it recorded, so a refused upload leaves no row and, unless another document holds
+//! the same bytes, no blob.
+
+use std::sync::Arc;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use tokio::sync::Semaphore;
+
+use super::documents::{Facts, IntakeError, NewUpload, record};
+use super::inspect::{self, Inspected};
+use crate::config::Settings;
+use crate::db::begin_write;
+use crate::domain::{DocumentKind, OperationType};
+use crate::entities::{application, document};
+use crate::pipeline::decode::DecodeError;
+use crate::review::ApplicationState;
+use crate::storage::{BlobKey, BlobStore, ByteStream, StoredBlob};
+
+/// Why an upload was not taken. Stable codes, Chinese messages for the applicant.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("application in state {0} takes no uploads")]
+    NotAccepting(ApplicationState),
+    #[error("{0} is not a document this application needs")]
+    NotRequired(DocumentKind),
+    #[error("{0} was not sent back")]
+    NotReturned(DocumentKind),
+    #[error("not a usable image: {0}")]
+    Unusable(DecodeError),
+    #[error("the same scan as the one sent back")]
+    SameAsRejected,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotAccepting(_) => "upload.not_accepting",
+            Self::NotRequired(_) => "upload.not_required",
+            Self::NotReturned(_) => "upload.not_returned",
+            Self::Unusable(e) => e.code(),
+            Self::SameAsRejected => "upload.same_as_rejected",
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::NotAccepting(s) => format!("申请当前状态为“{}”，不能上传或更换材料", s.label_zh()),
+            Self::NotRequired(k) => format!("本次办理不需要“{}”", k.label_zh()),
+            Self::NotReturned(k) => format!("“{}”已通过审核，无需重新上传；只需重新上传被退回的材料", k.label_zh()),
+            Self::Unusable(e) => e.message_zh(),
+            Self::SameAsRejected => "这张图片与被退回的扫描件相同。请按退回原因修改材料（如重新盖章、重新扫描或拍摄清晰的照片）后再上传".into(),
+        }
+    }
+}
+
+/// The documents of `app` an applicant may upload now, in the order they are asked for.
+pub fn uploadable(
+    app: &application::Model,
+    docs: &[document::Model],
+) -> Result<Vec<DocumentKind>, IntakeError> {
+    let state: ApplicationState = app.state.parse()?;
+    let op: OperationType = app.operation_type.parse()?;
+    Ok(match state {
+        ApplicationState::Draft => op.required_documents().to_vec(),
+        ApplicationState::Returned => {
+            op.required_documents().iter().copied().filter(|k| sent_back(docs, *k).is_some()).collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
+/// The newest decided attempt of `kind`, if the reviewer sent it back.
+pub fn sent_back(docs: &[document::Model], kind: DocumentKind) -> Option<&document::Model> {
+    docs.iter()
+        .filter(|d| d.kind == kind.as_str() && d.status != "pending")
+        .max_by_key(|d| d.attempt)
+        .filter(|d| d.status == "resubmit")
+}
+
+fn check_policy(
+    app: &application::Model,
+    docs: &[document::Model],
+    kind: DocumentKind,
+) -> Result<(), IntakeError> {
+    if uploadable(app, docs)?.contains(&kind) {
+        return Ok(());
+    }
+    let state: ApplicationState = app.state.parse().unwrap_or(ApplicationState::Submitted);
+    let op: OperationType = app.operation_type.parse().unwrap_or(OperationType::New);
+    Err(match state {
+        ApplicationState::Draft => Refusal::NotRequired(kind),
+        ApplicationState::Returned if op.required_documents().contains(&kind) => Refusal::NotReturned(kind),
+        ApplicationState::Returned => Refusal::NotRequired(kind),
+        s => Refusal::NotAccepting(s),
+    }
+    .into())
+}
+
+async fn documents_of(
+    db: &impl sea_orm::ConnectionTrait,
+    app_id: i32,
+) -> Result<Vec<document::Model>, IntakeError> {
+    Ok(document::Entity::find().filter(document::Column::ApplicationId.eq(app_id)).all(db).await?)
+}
+
+/// Where an upload goes and what bounds it.
+pub struct Receiver<'a> {
+    pub db: &'a DatabaseConnection,
+    pub blobs: &'a dyn BlobStore,
+    pub settings: &'a Settings,
+    /// Bounds the decodes running at once (`intake.inspect_concurrency`).
+    pub permits: &'a Arc<Semaphore>,
+}
+
+impl Receiver<'_> {
+    /// Streams `body` to the blob store, inspects it and records it; see the module comment.
+    pub async fn receive(
+        &self,
+        application_id: i32,
+        kind: DocumentKind,
+        original_name: &str,
+        body: ByteStream<'_>,
+    ) -> Result<document::Model, IntakeError> {
+        let app = application::Entity::find_by_id(application_id)
+            .one(self.db)
+            .await?
+            .ok_or(IntakeError::ApplicationNotFound(application_id))?;
+        check_policy(&app, &documents_of(self.db, application_id).await?, kind)?;
+
+        let blob = self.blobs.put(body, self.settings.checks.max_upload_bytes).await?;
+        let inspected = match self.inspect(&blob.key).await? {
+            Ok(i) => i,
+            Err(e) => {
+                self.forget(&blob).await?;
+                return Err(Refusal::Unusable(e).into());
+            }
+        };
+        let docs = documents_of(self.db, application_id).await?;
+        if let Some(rejected) = sent_back(&docs, kind)
+            && self.same_scan(rejected, &blob, &inspected).await?
+        {
+            self.forget(&blob).await?;
+            return Err(Refusal::SameAsRejected.into());
+        }
+
+        let upload = NewUpload {
+            application_id,
+            kind,
+            original_name,
+            media_type: inspected.media_type,
+            limit_bytes: self.settings.checks.max_upload_bytes,
+            max_attempts: self.settings.jobs.max_attempts,
+        };
+        let facts = Facts {
+            media_type: inspected.media_type,
+            width: inspected.width,
+            height: inspected.height,
+            dhash: inspected.dhash,
+        };
+        let txn = begin_write(self.db).await?;
+        // The application may have been submitted while the bytes were arriving.
+        let app = application::Entity::find_by_id(application_id)
+            .one(&txn)
+            .await?
+            .ok_or(IntakeError::ApplicationNotFound(application_id))?;
+        check_policy(&app, &documents_of(&txn, application_id).await?, kind)?;
+        let doc = record(&txn, &upload, &blob, Some(&facts)).await?;
+        txn.commit().await?;
+        Ok(doc)
+    }
+
+    async fn inspect(&self, key: &BlobKey) -> Result<Result<Inspected, DecodeError>, IntakeError> {
+        let _permit = self.permits.acquire().await.map_err(|e| IntakeError::Internal(e.to_string()))?;
+        let bytes = self.blobs.get(key).await?;
+        let cfg = self.settings.checks.clone();
+        tokio::task::spawn_blocking(move || inspect::inspect(&bytes, &cfg))
+            .await
+            .map_err(|e| IntakeError::Internal(format!("inspection task: {e}")))
+    }
+
+    async fn same_scan(
+        &self,
+        rejected: &document::Model,
+        blob: &StoredBlob,
+        new: &Inspected,
+    ) -> Result<bool, IntakeError> {
+        if rejected.blob_key == blob.key.as_str() {
+            return Ok(true);
+        }
+        let max_bits = self.settings.intake.same_scan_max_hash_bits;
+        if rejected.phash.is_some_and(|h| inspect::hamming(h as u64, new.dhash) > max_bits) {
+            return Ok(false);
+        }
+        let key = BlobKey::parse(&rejected.blob_key)?;
+        Ok(match self.inspect(&key).await? {
+            Ok(old) => {
+                inspect::near_identical(&old.signature, &new.signature, &self.settings.intake.tolerance())
+            }
+            Err(_) => false,
+        })
+    }
+
+    /// Removes a refused upload's blob unless a document already holds the same bytes.
+    async fn forget(&self, blob: &StoredBlob) -> Result<(), IntakeError> {
+        let held = document::Entity::find()
+            .filter(document::Column::BlobKey.eq(blob.key.as_str()))
+            .one(self.db)
+            .await?
+            .is_some();
+        if !held {
+            self.blobs.delete(&blob.key).await?;
+        }
+        Ok(())
+    }
+}

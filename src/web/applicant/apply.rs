@@ -1,0 +1,68 @@
+//! `GET /apply`, `POST /apply`: start an application. The form is checked field by field on the
+//! server (the page's script checks the same as you type: check digits included); a wrong field
+//! comes back with its message beside it, the rest as typed. Success goes to the order page,
+//! where the documents are uploaded. The form's one-time key makes a double click create one.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use super::{see_other, token_for};
+use crate::audit::Actor;
+use crate::domain::{CertificateType, Delivery, OperationType};
+use crate::intake::apply::{ApplyError, ApplyForm, FieldErrors, VALIDITY_YEARS, create};
+use crate::web::{AppState, WebError, render_status};
+
+fn page(
+    state: &AppState,
+    form: &ApplyForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let documents: Vec<(&str, Vec<&str>)> = OperationType::ALL
+        .iter()
+        .map(|o| (o.as_str(), o.required_documents().iter().map(|k| k.label_zh()).collect()))
+        .collect();
+    render_status(
+        state,
+        status,
+        "apply.html",
+        minijinja::context! {
+            staff => (), form, errors,
+            operations => OperationType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
+            certificates => CertificateType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
+            deliveries => Delivery::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
+            years => VALIDITY_YEARS.collect::<Vec<_>>(),
+            documents,
+        },
+    )
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    query: web::Query<ApplyForm>,
+) -> Result<HttpResponse, WebError> {
+    // A link may preselect the operation (e.g. `/apply?operation_type=change`).
+    let mut form = query.into_inner();
+    form.key = uuid::Uuid::new_v4().simple().to_string();
+    if form.validity_years.is_empty() {
+        form.validity_years = "1".into();
+    }
+    page(&state, &form, &FieldErrors::new(), StatusCode::OK)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    form: web::Form<ApplyForm>,
+) -> Result<HttpResponse, WebError> {
+    match create(&state.db, &form, Actor::Applicant).await {
+        Ok(created) => {
+            if !created.already {
+                tracing::info!(application = created.application.id, order = %created.application.order_number, "application started");
+            }
+            let token = token_for(&state, created.application.id).await?;
+            Ok(see_other(&format!("/o/{token}")))
+        }
+        Err(ApplyError::Invalid(errors)) => page(&state, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ApplyError::Db(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,138 @@
+//! `POST /o/{token}/documents/{kind}`: one scan, as `multipart/form-data` (field `file`), from
+//! the page's form or its script. The file is streamed to the blob store as it arrives (never
+//! whole in memory), then inspected and recorded (see `intake::upload`). The page's script asks
+//! for JSON (`Accept: application/json`); a plain form gets the order page back.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ACCEPT, CONTENT_LENGTH};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use futures_util::StreamExt;
+
+use super::order::{UploadError, render_order};
+use super::{resolve, see_other};
+use crate::domain::DocumentKind;
+use crate::intake::{IntakeError, Receiver, Refusal};
+use crate::storage::{ByteStream, StorageError};
+use crate::web::{AppState, WebError};
+
+/// Bytes of a refused body still read (and dropped) so the browser sees the answer
+/// rather than a reset connection; beyond this the connection is closed.
+const DRAIN_FACTOR: u64 = 8;
+
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    mut body: Multipart,
+) -> Result<HttpResponse, WebError> {
+    let (token, kind) = path.into_inner();
+    let app = match resolve(&state, &token).await? {
+        Ok(app) => app,
+        Err(page) => return Ok(page),
+    };
+    let wants_json =
+        req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    let Ok(kind) = kind.parse::<DocumentKind>() else { return Err(WebError::NotFound) };
+    let limit = state.settings.checks.max_upload_bytes;
+    let declared: Option<u64> =
+        req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+
+    let result = if declared.is_some_and(|n| n > limit.saturating_add(64 * 1024)) {
+        // Plainly too large: refused before a byte is stored.
+        Err(IntakeError::Storage(StorageError::TooLarge { limit }))
+    } else {
+        receive_file(&state, app.id, kind, &mut body).await
+    };
+    if result.is_err() {
+        drain(&mut body, limit.saturating_mul(DRAIN_FACTOR)).await;
+    }
+    match result {
+        Ok(doc) => {
+            tracing::info!(application = app.id, document = doc.id, kind = %kind, bytes = doc.bytes, "upload stored");
+            if wants_json {
+                Ok(HttpResponse::Created()
+                    .json(serde_json::json!({ "document_id": doc.id, "attempt": doc.attempt })))
+            } else {
+                Ok(see_other(&format!("/o/{token}#doc-{kind}")))
+            }
+        }
+        Err(e) => {
+            let status = match &e {
+                IntakeError::Storage(StorageError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+                IntakeError::Storage(StorageError::Empty | StorageError::Interrupted(_))
+                | IntakeError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => return Err(anyhow::anyhow!("upload of {kind} for application {}: {e}", app.id).into()),
+            };
+            tracing::info!(application = app.id, kind = %kind, code = e.code(), "upload refused");
+            if wants_json {
+                let err = serde_json::json!({ "error": { "code": e.code(), "message": e.message_zh() } });
+                return Ok(HttpResponse::build(status).json(err));
+            }
+            let error = UploadError { kind: kind.as_str().into(), code: e.code(), message: e.message_zh() };
+            render_order(&state, &token, &app, Some(error), status).await
+        }
+    }
+}
+
+/// Finds the `file` field and streams it into intake; other fields are ignored.
+async fn receive_file(
+    state: &AppState,
+    app_id: i32,
+    kind: DocumentKind,
+    body: &mut Multipart,
+) -> Result<crate::entities::document::Model, IntakeError> {
+    while let Some(field) = body.next().await {
+        let mut field = field.map_err(|e| {
+            IntakeError::Storage(StorageError::Interrupted(std::io::Error::other(e.to_string())))
+        })?;
+        if field.name() != Some("file") {
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|e| {
+                    IntakeError::Storage(StorageError::Interrupted(std::io::Error::other(e.to_string())))
+                })?;
+            }
+            continue;
+        }
+        let name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or("").to_string();
+        // The multipart field is tied to this request's thread; intake wants a `Send` stream.
+        // A small channel carries the chunks across, so at most a few chunks are in memory.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+        let pump = async move {
+            while let Some(chunk) = field.next().await {
+                let item = chunk
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionAborted, e.to_string()));
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        };
+        let stream: ByteStream<'static> = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        }));
+        let receiver = Receiver {
+            db: &state.db,
+            blobs: state.blobs.as_ref(),
+            settings: &state.settings,
+            permits: &state.upload_permits,
+        };
+        let (_, result) = tokio::join!(pump, receiver.receive(app_id, kind, &name, stream));
+        return result;
+    }
+    Err(Refusal::Unusable(crate::pipeline::decode::DecodeError::Empty).into())
+}
+
+/// Reads and drops what is left of the body, up to `max` bytes.
+async fn drain(body: &mut Multipart, max: u64) {
+    let mut seen = 0u64;
+    while let Some(Ok(mut field)) = body.next().await {
+        while let Some(Ok(chunk)) = field.next().await {
+            seen += chunk.len() as u64;
+            if seen > max {
+                return;
+            }
+        }
+    }
+}
