@@ -13,7 +13,7 @@ pub struct IntakeSettings {
     pub same_scan_max_hash_bits: u32,
     /// Tolerances of "the same scan" (see `intake::inspect`).
     pub same_scan_mean_colour: f32,
-    pub same_scan_p99_colour: f32,
+    pub same_scan_max_colour: f32,
     pub same_scan_mean_gradient: f32,
     /// One-time codes of the order lookup: how long one is valid, wrong entries before it is
     /// void, seconds before another may be sent, codes per application in an hour.
@@ -30,7 +30,7 @@ impl Default for IntakeSettings {
             inspect_concurrency: 2,
             same_scan_max_hash_bits: 12,
             same_scan_mean_colour: t.mean_colour,
-            same_scan_p99_colour: t.p99_colour,
+            same_scan_max_colour: t.max_colour,
             same_scan_mean_gradient: t.mean_gradient,
             lookup_code_valid_mins: 10,
             lookup_code_max_failures: 5,
@@ -44,7 +44,7 @@ impl IntakeSettings {
     pub fn tolerance(&self) -> super::inspect::Tolerance {
         super::inspect::Tolerance {
             mean_colour: self.same_scan_mean_colour,
-            p99_colour: self.same_scan_p99_colour,
+            max_colour: self.same_scan_max_colour,
             mean_gradient: self.same_scan_mean_gradient,
         }
     }

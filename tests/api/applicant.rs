@@ -1,0 +1,340 @@
+//! The applicant pages driven over HTTP as a browser without script would: apply (every field
+//! checked, a double click creating one application), upload (bad files refused with a Chinese
+//! message and nothing stored), see the findings, submit, be returned, follow the link in the
+//! message, replace only what was sent back (the same scan refused), and be back in the queue
+//! as a resubmission. Also the order lookup with its SMS code.
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sealdesk::auth::Role;
+use sealdesk::domain::DocumentKind;
+use sealdesk::entities::{application, audit_event, check_report, document, notification};
+use sealdesk::fixtures::case::{Problems, scans};
+use sealdesk::fixtures::form::FormData;
+
+use crate::helpers::{TestApp, eventually, spawn_app, spawn_app_with};
+use crate::staff::{add_staff, location, login, no_redirects};
+
+pub const FORM: &[(&str, &str)] = &[
+    ("operation_type", "new"),
+    ("certificate_type", "unit_seal"),
+    ("validity_years", "2"),
+    ("delivery", "courier"),
+    ("company_name", "重庆山城建设有限公司"),
+    ("company_uscc", "91110000600037341L"),
+    ("legal_rep_name", "张伟"),
+    ("legal_rep_id_number", "11010519491231002X"),
+    ("contact_phone", "13912345678"),
+    ("operator_name", "李娜"),
+    ("operator_id_number", "360426199101010071"),
+    ("operator_mobile", "17623094654"),
+    ("operator_email", "ln@example.com"),
+    ("mailing_address", "重庆市渝中区解放碑路1号"),
+    ("declaration", "on"),
+];
+
+/// A `multipart/form-data` body with one file field `file`.
+pub fn multipart(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "sealdesk-test-boundary-7f3a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Starts an application through `/apply`; returns the order page's path (`/o/<token>`).
+pub async fn apply(app: &TestApp, key: &str) -> String {
+    let mut form: Vec<(&str, &str)> = FORM.to_vec();
+    form.push(("key", key));
+    let resp = no_redirects().post(format!("{}/apply", app.address)).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    let to = location(&resp);
+    assert!(to.starts_with("/o/"), "{to}");
+    to
+}
+
+pub async fn upload(
+    app: &TestApp,
+    order: &str,
+    kind: &str,
+    name: &str,
+    bytes: &[u8],
+    json: bool,
+) -> reqwest::Response {
+    let (ct, body) = multipart(name, bytes);
+    let mut req =
+        no_redirects().post(format!("{}{order}/documents/{kind}", app.address)).header("content-type", ct);
+    if json {
+        req = req.header("accept", "application/json");
+    }
+    req.body(body).send().await.unwrap()
+}
+
+/// The scans of `app`'s typed data, with `problems`, by kind.
+pub fn scans_for(app: &application::Model, problems: Problems, seed: u64) -> Vec<(DocumentKind, Vec<u8>)> {
+    let fonts = sealdesk::fixtures::Fonts::system().expect("fonts installed");
+    let op: sealdesk::domain::OperationType = app.operation_type.parse().unwrap();
+    scans(&fonts, &FormData::from(app), op.required_documents(), problems, seed)
+}
+
+fn blob_files(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum::<usize>()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.test_db.dir.path().join("blobs"))
+}
+
+async fn the_application(conn: &sea_orm::DatabaseConnection) -> application::Model {
+    application::Entity::find().one(conn).await.unwrap().expect("one application")
+}
+
+#[tokio::test]
+async fn the_form_names_every_wrong_field_and_a_double_click_creates_one_application() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let page = no_redirects().get(format!("{}/apply", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("营业执照副本复印件") && html.contains("电子印章取样表"),
+        "the checklist per operation"
+    );
+
+    let mut wrong: Vec<(&str, &str)> = FORM.iter().filter(|(k, _)| *k != "declaration").copied().collect();
+    for (k, v) in wrong.iter_mut() {
+        match *k {
+            "company_uscc" => *v = "91110000600037341M",
+            "operator_id_number" => *v = "36042619910101007",
+            _ => {}
+        }
+    }
+    let refused = no_redirects().post(format!("{}/apply", app.address)).form(&wrong).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("统一社会信用代码校验"), "{html}");
+    assert!(html.contains("身份证号码应为18位，当前为17位"));
+    assert!(html.contains("请阅读并勾选承诺"));
+    assert!(html.contains("重庆山城建设有限公司"), "what was typed stays");
+    assert_eq!(application::Entity::find().count(&conn).await.unwrap(), 0);
+
+    let first = apply(&app, "form-key-1").await;
+    let second = apply(&app, "form-key-1").await;
+    assert_eq!(application::Entity::find().count(&conn).await.unwrap(), 1, "the double click made one");
+    let a = the_application(&conn).await;
+    assert_eq!((a.state.as_str(), a.company_uscc.as_str()), ("draft", "91110000600037341L"));
+    for to in [first, second] {
+        let page =
+            no_redirects().get(format!("{}{to}", app.address)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&a.order_number) && page.contains("未上传"), "{page}");
+    }
+    let print =
+        no_redirects().get(format!("{}{}/print/seal_sample", app.address, apply(&app, "form-key-1").await));
+    let print = print.send().await.unwrap().text().await.unwrap();
+    assert!(print.contains("印章取样处1") && print.contains("<svg") && print.contains(&a.order_number));
+}
+
+#[tokio::test]
+async fn bad_uploads_get_a_chinese_message_and_leave_nothing_stored() {
+    let app = spawn_app_with(|s| s.checks.max_upload_bytes = 2 * 1024 * 1024).await;
+    let conn = app.test_db.connect().await;
+    let order = apply(&app, "k").await;
+    let a = the_application(&conn).await;
+    let good = scans_for(&a, Problems::default(), 1)
+        .into_iter()
+        .find(|(k, _)| *k == DocumentKind::BusinessLicense)
+        .unwrap()
+        .1;
+
+    let oversize = {
+        let mut v = good.clone();
+        v.resize(3 * 1024 * 1024, 0);
+        v
+    };
+    let cases: Vec<(&str, Vec<u8>, u16, &str, &str)> = vec![
+        ("empty.jpg", Vec::new(), 422, "upload.empty", "文件为空"),
+        ("scan.jpg", b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF".to_vec(), 422, "format.pdf", "上传的是PDF文件"),
+        ("half.jpg", good[..good.len() / 2].to_vec(), 422, "format.truncated", "图片不完整"),
+        (
+            "noise.jpg",
+            (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(),
+            422,
+            "format.not_image",
+            "文件不是图片",
+        ),
+        ("big.jpg", oversize, 413, "upload.too_large", "文件过大"),
+    ];
+    for (name, bytes, status, code, message) in &cases {
+        let resp = upload(&app, &order, "business_license", name, bytes, true).await;
+        assert_eq!(resp.status().as_u16(), *status, "{name}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], *code, "{name}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(message), "{name}: {body}");
+        // The page's form without script gets the order page with the message at the document.
+        let page = upload(&app, &order, "business_license", name, bytes, false).await;
+        assert_eq!(page.status().as_u16(), *status);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(message) && html.contains(&format!("data-code=\"{code}\"")), "{name}");
+    }
+    assert_eq!(document::Entity::find().count(&conn).await.unwrap(), 0, "no document row");
+    assert_eq!(blob_files(&app), 0, "no blob and no temporary file left");
+    let wrong_kind = upload(&app, &order, "change_statement", "x.jpg", &good, true).await;
+    assert_eq!(wrong_kind.status(), 422);
+    assert_eq!(wrong_kind.json::<serde_json::Value>().await.unwrap()["error"]["code"], "upload.not_required");
+
+    // Submitting with documents missing names them.
+    let resp = no_redirects().post(format!("{}{order}/submit", app.address)).send().await.unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("还需上传：数字证书申请表"));
+}
+
+/// Waits for the check reports of every document of the application.
+async fn all_checked(conn: &sea_orm::DatabaseConnection, app_id: i32) {
+    eventually(std::time::Duration::from_secs(120), "every upload checked", || async {
+        let docs = document::Entity::find()
+            .filter(document::Column::ApplicationId.eq(app_id))
+            .all(conn)
+            .await
+            .unwrap();
+        let ids: Vec<i32> = docs.iter().map(|d| d.id).collect();
+        let n = check_report::Entity::find()
+            .filter(check_report::Column::DocumentId.is_in(ids))
+            .count(conn)
+            .await
+            .unwrap();
+        n as usize == docs.len()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn returned_documents_and_only_those_are_replaced_and_the_case_comes_back_as_a_resubmission() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let order = apply(&app, "k").await;
+    let a = the_application(&conn).await;
+    let blurred = scans_for(&a, Problems { blurred_licence: true, ..Default::default() }, 5);
+    let good = scans_for(&a, Problems::default(), 5);
+    let scan = |set: &[(DocumentKind, Vec<u8>)], k: DocumentKind| {
+        set.iter().find(|(x, _)| *x == k).unwrap().1.clone()
+    };
+
+    // The blurred licence first: its clarity finding is on the order page once it is checked.
+    let resp = upload(
+        &app,
+        &order,
+        "business_license",
+        "执照.jpg",
+        &scan(&blurred, DocumentKind::BusinessLicense),
+        false,
+    )
+    .await;
+    assert_eq!((resp.status().as_u16(), location(&resp)), (303, format!("{order}#doc-business_license")));
+    all_checked(&conn, a.id).await;
+    let page =
+        no_redirects().get(format!("{}{order}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-check=\"clarity\"") && page.contains("clarity.blurred"), "{page}");
+    for (kind, bytes) in &good {
+        let resp = upload(&app, &order, kind.as_str(), "scan.jpg", bytes, true).await;
+        assert_eq!(resp.status(), 201, "{kind}");
+    }
+    for _ in 0..2 {
+        // The second is the double click.
+        let resp = no_redirects().post(format!("{}{order}/submit", app.address)).send().await.unwrap();
+        assert_eq!(resp.status(), 303);
+    }
+    let submits = audit_event::Entity::find()
+        .filter(audit_event::Column::ApplicationId.eq(a.id))
+        .filter(audit_event::Column::Action.eq("application.transition"))
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.detail["event"] == "submit")
+        .count();
+    assert_eq!(submits, 1, "submitted once");
+    eventually(std::time::Duration::from_secs(120), "in the queue", || async {
+        the_application(&conn).await.state == "in_review"
+    })
+    .await;
+
+    // A reviewer sends the licence back.
+    add_staff(&conn, "wang", Role::Reviewer).await;
+    let s = login(&app, "wang").await;
+    assert_eq!(s.post("/queue/next", &[]).await.status(), 303);
+    let docs = sealdesk::review::decide::current_documents(&conn, a.id).await.unwrap();
+    let mut form: Vec<(String, String)> = vec![
+        ("outcome".into(), "return".into()),
+        ("key".into(), "decision-1".into()),
+        ("comment_applicant".into(), "营业执照复印件不清晰".into()),
+    ];
+    for d in &docs {
+        let back = d.kind == "business_license";
+        form.push((format!("doc_{}", d.id), if back { "resubmit" } else { "accept" }.into()));
+        if back {
+            form.push((format!("doc_{}_reason", d.id), "image.blurry".into()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(s.post(&format!("/cases/{}/decision", a.id), &pairs).await.status(), 303);
+
+    // The link in the message as delivered (log sink: the text is kept with the message).
+    let sent = || notification::Entity::find().filter(notification::Column::Channel.eq("sms")).one(&conn);
+    eventually(std::time::Duration::from_secs(60), "the SMS delivered", || async {
+        sent().await.unwrap().is_some_and(|n| n.rendered.is_some())
+    })
+    .await;
+    let text = sent().await.unwrap().unwrap().rendered.unwrap();
+    let at = text.find("/o/").expect("a link in the SMS");
+    let link: String = text[at..].chars().take(3 + 27).collect();
+    let page =
+        no_redirects().get(format!("{}{link}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("需要重新提交的材料") && page.contains("营业执照复印件不清晰"), "{page}");
+    assert_eq!(page.matches("data-upload").count(), 1, "one upload form: the licence's");
+
+    let same = upload(
+        &app,
+        &link,
+        "business_license",
+        "again.jpg",
+        &scan(&good, DocumentKind::BusinessLicense),
+        true,
+    )
+    .await;
+    assert_eq!(same.status(), 422);
+    assert_eq!(same.json::<serde_json::Value>().await.unwrap()["error"]["code"], "upload.same_as_rejected");
+    let other =
+        upload(&app, &link, "seal_sample", "s.jpg", &scan(&blurred, DocumentKind::SealSample), true).await;
+    assert_eq!(other.json::<serde_json::Value>().await.unwrap()["error"]["code"], "upload.not_returned");
+    let early = no_redirects().post(format!("{}{link}/submit", app.address)).send().await.unwrap();
+    assert_eq!(early.status(), 422, "nothing replaced yet");
+
+    let retaken = scans_for(&a, Problems::default(), 99);
+    let resp = upload(
+        &app,
+        &link,
+        "business_license",
+        "new.jpg",
+        &scan(&retaken, DocumentKind::BusinessLicense),
+        true,
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    assert_eq!(
+        no_redirects().post(format!("{}{link}/submit", app.address)).send().await.unwrap().status(),
+        303
+    );
+    eventually(std::time::Duration::from_secs(120), "back in the queue", || async {
+        the_application(&conn).await.state == "in_review"
+    })
+    .await;
+    let back = the_application(&conn).await;
+    assert_eq!(back.resubmissions, 1, "marked as a resubmission");
+    let queue = s.get("/queue?resubmitted=1").await.text().await.unwrap();
+    assert!(queue.contains(&back.order_number));
+}
