@@ -338,3 +338,68 @@ async fn returned_documents_and_only_those_are_replaced_and_the_case_comes_back_
     let queue = s.get("/queue?resubmitted=1").await.text().await.unwrap();
     assert!(queue.contains(&back.order_number));
 }
+
+#[tokio::test]
+async fn the_order_lookup_sends_a_one_time_code_by_sms_and_opens_the_order_once() {
+    use sealdesk::notify::config::SmsProviderKind;
+    let (url, seen) = crate::notify::webhook_gateway().await;
+    let app = spawn_app_with(|s| {
+        s.notify.sms.provider = SmsProviderKind::Webhook;
+        s.notify.sms.webhook_url = Some(url.clone());
+        s.intake.lookup_code_resend_secs = 0;
+        s.intake.lookup_code_max_failures = 2;
+    })
+    .await;
+    let conn = app.test_db.connect().await;
+    apply(&app, "k").await;
+    let a = the_application(&conn).await;
+    let c = no_redirects();
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let c = c.clone();
+        let base = app.address.clone();
+        async move { c.post(format!("{base}{path}")).form(&fields).send().await.unwrap() }
+    };
+    let start = c.get(format!("{}/lookup?order_number={}", app.address, a.order_number)).send().await.unwrap();
+    assert!(start.text().await.unwrap().contains(&a.order_number), "the QR code's link fills in the number");
+
+    // A wrong mobile gets the same answer and no SMS: the form tells no one which orders exist.
+    let wrong = post("/lookup", vec![("order_number", a.order_number.clone()), ("mobile", "13800000000".into())]).await;
+    assert_eq!(wrong.status(), 200);
+    assert!(wrong.text().await.unwrap().contains("若订单号与手机号匹配，验证码已发送"));
+    assert!(seen.lock().unwrap().is_empty());
+
+    let fields = || vec![("order_number", a.order_number.clone()), ("mobile", a.operator_mobile.clone())];
+    assert_eq!(post("/lookup", fields()).await.status(), 200);
+    let sms = seen.lock().unwrap().last().cloned().expect("a code sent");
+    assert_eq!((sms["to"].as_str(), sms["template"].as_str()), (Some("17623094654"), Some("lookup.code")));
+    let code = sms["params"]["code"].as_str().unwrap().to_string();
+    assert!(sms["text"].as_str().unwrap().starts_with("【重庆CA】") && sms["text"].as_str().unwrap().contains(&code));
+
+    let with = |code: &str| {
+        let mut f = fields();
+        f.push(("code", code.to_string()));
+        f
+    };
+    let bad = post("/lookup/verify", with("000000")).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("验证码错误或已过期"));
+    let ok = post("/lookup/verify", with(&code)).await;
+    assert_eq!(ok.status(), 303);
+    let page = c.get(format!("{}{}", app.address, location(&ok))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&a.order_number) && page.contains("未上传"), "resumes where it was left");
+    assert_eq!(post("/lookup/verify", with(&code)).await.status(), 422, "a code opens the order once");
+
+    // Two wrong entries void a code, even the right one after them.
+    post("/lookup", fields()).await;
+    let code = seen.lock().unwrap().last().unwrap()["params"]["code"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        post("/lookup/verify", with("999999")).await;
+    }
+    assert_eq!(post("/lookup/verify", with(&code)).await.status(), 422);
+    let verified = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("applicant.lookup_verified"))
+        .count(&conn)
+        .await
+        .unwrap();
+    assert_eq!(verified, 1);
+}

@@ -376,7 +376,7 @@ async fn a_forged_or_expired_link_gets_a_clear_chinese_page() {
 
 /// A webhook gateway that keeps what it was sent and, as the provider contract asks, delivers
 /// once per `Idempotency-Key`.
-async fn webhook_gateway() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+pub async fn webhook_gateway() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
     use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
     let state = seen.clone();
