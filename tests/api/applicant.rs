@@ -359,11 +359,14 @@ async fn the_order_lookup_sends_a_one_time_code_by_sms_and_opens_the_order_once(
         let base = app.address.clone();
         async move { c.post(format!("{base}{path}")).form(&fields).send().await.unwrap() }
     };
-    let start = c.get(format!("{}/lookup?order_number={}", app.address, a.order_number)).send().await.unwrap();
+    let start =
+        c.get(format!("{}/lookup?order_number={}", app.address, a.order_number)).send().await.unwrap();
     assert!(start.text().await.unwrap().contains(&a.order_number), "the QR code's link fills in the number");
 
     // A wrong mobile gets the same answer and no SMS: the form tells no one which orders exist.
-    let wrong = post("/lookup", vec![("order_number", a.order_number.clone()), ("mobile", "13800000000".into())]).await;
+    let wrong =
+        post("/lookup", vec![("order_number", a.order_number.clone()), ("mobile", "13800000000".into())])
+            .await;
     assert_eq!(wrong.status(), 200);
     assert!(wrong.text().await.unwrap().contains("若订单号与手机号匹配，验证码已发送"));
     assert!(seen.lock().unwrap().is_empty());
@@ -373,7 +376,10 @@ async fn the_order_lookup_sends_a_one_time_code_by_sms_and_opens_the_order_once(
     let sms = seen.lock().unwrap().last().cloned().expect("a code sent");
     assert_eq!((sms["to"].as_str(), sms["template"].as_str()), (Some("17623094654"), Some("lookup.code")));
     let code = sms["params"]["code"].as_str().unwrap().to_string();
-    assert!(sms["text"].as_str().unwrap().starts_with("【重庆CA】") && sms["text"].as_str().unwrap().contains(&code));
+    assert!(
+        sms["text"].as_str().unwrap().starts_with("【重庆CA】")
+            && sms["text"].as_str().unwrap().contains(&code)
+    );
 
     let with = |code: &str| {
         let mut f = fields();

@@ -9,5 +9,6 @@ mod helpers;
 #[path = "../api/staff.rs"]
 mod staff;
 
+mod applicant;
 mod driver;
 mod review;
