@@ -13,11 +13,14 @@ use serde::Serialize;
 use crate::domain::application::string_enum;
 
 string_enum! {
-    /// What a staff member may do. Each role includes the ones before it.
+    /// What a staff member may do. Each of reviewer, supervisor and admin includes the ones
+    /// before it. `integration` is an account of the CA's own platform: it may use the intake
+    /// API (as may an admin) and nothing else.
     Role {
         Reviewer => "reviewer", "审核员";
         Supervisor => "supervisor", "审核主管";
         Admin => "admin", "系统管理员";
+        Integration => "integration", "平台对接";
     }
 }
 
@@ -27,12 +30,17 @@ impl Role {
             Self::Reviewer => 1,
             Self::Supervisor => 2,
             Self::Admin => 3,
+            Self::Integration => 0,
         }
     }
 
     /// Whether this role includes `needed`.
     pub fn includes(self, needed: Role) -> bool {
-        self.rank() >= needed.rank()
+        match (self, needed) {
+            (Self::Integration, n) => n == Self::Integration,
+            (s, Self::Integration) => s == Self::Admin,
+            (s, n) => s.rank() >= n.rank(),
+        }
     }
 }
 
@@ -140,6 +148,8 @@ mod tests {
         assert!(Role::Supervisor.includes(Role::Reviewer));
         assert!(!Role::Reviewer.includes(Role::Supervisor));
         assert!(!Role::Supervisor.includes(Role::Admin));
+        assert!(Role::Integration.includes(Role::Integration) && Role::Admin.includes(Role::Integration));
+        assert!(!Role::Integration.includes(Role::Reviewer) && !Role::Supervisor.includes(Role::Integration));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 mod admin;
 pub mod api;
-mod applicant;
+pub mod applicant;
 mod assets;
 pub mod auth;
 pub mod cases;

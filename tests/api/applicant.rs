@@ -409,3 +409,89 @@ async fn the_order_lookup_sends_a_one_time_code_by_sms_and_opens_the_order_once(
         .unwrap();
     assert_eq!(verified, 1);
 }
+
+#[tokio::test]
+async fn the_ca_platform_starts_an_application_pushes_scans_and_submits_through_the_intake_api() {
+    use sealdesk::auth::api_token;
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let platform = add_staff(&conn, "platform", Role::Integration).await;
+    let token = api_token::issue(&conn, platform, "platform").await.unwrap();
+    let reviewer = add_staff(&conn, "li", Role::Reviewer).await;
+    let reviewer_token = api_token::issue(&conn, reviewer, "li").await.unwrap();
+    let c = reqwest::Client::new();
+    let api = |m: reqwest::Method, path: &str, t: &str| {
+        c.request(m, format!("{}/api/v1/intake{path}", app.address)).bearer_auth(t.to_string())
+    };
+    let mut form: serde_json::Map<String, serde_json::Value> =
+        FORM.iter().filter(|(k, _)| *k != "declaration").map(|(k, v)| (k.to_string(), (*v).into())).collect();
+
+    let forbidden =
+        api(reqwest::Method::POST, "/applications", &reviewer_token).json(&form).send().await.unwrap();
+    assert_eq!(forbidden.status(), 403, "a reviewer's token does not start applications");
+    // The platform's token opens no staff route either.
+    let queue = c.get(format!("{}/api/v1/queue", app.address)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(queue.status(), 403);
+
+    form.insert("operator_mobile".into(), "123".into());
+    let bad = api(reqwest::Method::POST, "/applications", &token).json(&form).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "application.invalid");
+    assert!(body["error"]["fields"]["operator_mobile"].as_str().unwrap().contains("手机号码"), "{body}");
+
+    form.insert("operator_mobile".into(), "17623094654".into());
+    let mut statuses = Vec::new();
+    let mut created = serde_json::Value::Null;
+    for _ in 0..2 {
+        let r = api(reqwest::Method::POST, "/applications", &token)
+            .header("idempotency-key", "platform-order-778")
+            .json(&form)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        created = r.json().await.unwrap();
+    }
+    assert_eq!(statuses, [201, 200], "a retry returns the first application");
+    assert_eq!(application::Entity::find().count(&conn).await.unwrap(), 1);
+    let order = created["order_number"].as_str().unwrap().to_string();
+    assert!(created["applicant_link"].as_str().unwrap().contains("/o/"));
+
+    let a = the_application(&conn).await;
+    for (kind, bytes) in scans_for(&a, Problems::default(), 11) {
+        let r = api(reqwest::Method::PUT, &format!("/applications/{order}/documents/{kind}"), &token)
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{kind}");
+    }
+    let pdf = api(reqwest::Method::PUT, &format!("/applications/{order}/documents/business_license"), &token)
+        .body(&b"%PDF-1.4 not an image"[..])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 422);
+    assert_eq!(pdf.json::<serde_json::Value>().await.unwrap()["error"]["code"], "format.pdf");
+
+    let r =
+        api(reqwest::Method::POST, &format!("/applications/{order}/submit"), &token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    eventually(std::time::Duration::from_secs(120), "in the queue", || async {
+        the_application(&conn).await.state == "in_review"
+    })
+    .await;
+    let shown: serde_json::Value = api(reqwest::Method::GET, &format!("/applications/{order}"), &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["state"], "in_review");
+    let docs = shown["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 5);
+    assert!(docs.iter().all(|d| d["verdict"].is_string() && d["report"]["checks"].is_object()), "{shown}");
+}

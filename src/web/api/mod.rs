@@ -1,9 +1,11 @@
-//! The reviewer JSON API under `/api/v1`: the same actions as the pages, through the same
+//! The JSON API under `/api/v1`: for reviewers, the same actions as the pages, through the same
 //! review services and the same authorisation rules, authenticated by bearer tokens
 //! (`sealdesk user token`). Errors are JSON with the stable code and the Chinese message.
+//! The intake API (`intake.rs`) lets the CA's platform start applications and push scans.
 //! Described by the OpenAPI document at `/api/v1/openapi.json`.
 
 pub mod cases;
+pub mod intake;
 pub mod openapi;
 pub mod queue;
 
@@ -75,6 +77,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases/{id}/reassign", web::post().to(cases::reassign))
             .route("/cases/{id}/reveal", web::post().to(cases::reveal))
             .route("/cases/{id}/decision", web::post().to(cases::decide))
+            .route("/intake/applications", web::post().to(intake::create_application))
+            .route("/intake/applications/{order}", web::get().to(intake::show))
+            .route("/intake/applications/{order}/documents/{kind}", web::put().to(intake::put_document))
+            .route("/intake/applications/{order}/submit", web::post().to(intake::submit))
             .default_service(web::to(|| async { ApiError(WebError::NotFound).error_response() })),
     );
 }

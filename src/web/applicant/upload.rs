@@ -96,22 +96,7 @@ async fn receive_file(
             continue;
         }
         let name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or("").to_string();
-        // The multipart field is tied to this request's thread; intake wants a `Send` stream.
-        // A small channel carries the chunks across, so at most a few chunks are in memory.
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-        let pump = async move {
-            while let Some(chunk) = field.next().await {
-                let item = chunk
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionAborted, e.to_string()));
-                let failed = item.is_err();
-                if tx.send(item).await.is_err() || failed {
-                    break;
-                }
-            }
-        };
-        let stream: ByteStream<'static> = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        }));
+        let (pump, stream) = bridge(field);
         let receiver = Receiver {
             db: &state.db,
             blobs: state.blobs.as_ref(),
@@ -122,6 +107,33 @@ async fn receive_file(
         return result;
     }
     Err(Refusal::Unusable(crate::pipeline::decode::DecodeError::Empty).into())
+}
+
+/// A request body is tied to its worker thread; intake wants a `Send` stream. A small channel
+/// carries the chunks across, so at most a few chunks are in memory. Run the returned pump
+/// together with whatever reads the stream.
+pub fn bridge<S, E>(mut body: S) -> (impl std::future::Future<Output = ()>, ByteStream<'static>)
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let pump = async move {
+        while let Some(chunk) = body.next().await {
+            let item =
+                chunk.map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionAborted, e.to_string()));
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+    };
+    let stream: ByteStream<'static> =
+        Box::pin(futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+        ));
+    (pump, stream)
 }
 
 /// Reads and drops what is left of the body, up to `max` bytes.

@@ -92,6 +92,13 @@ role_extractor!(
     ApiError
 );
 role_extractor!(
+    /// The CA platform's (or an admin's) API token, for the intake API.
+    ApiIntegration,
+    Role::Integration,
+    bearer,
+    ApiError
+);
+role_extractor!(
     /// A supervisor's or admin's API token.
     ApiSupervisor,
     Role::Supervisor,

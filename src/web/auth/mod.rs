@@ -5,4 +5,6 @@ mod extract;
 pub mod login;
 pub mod logout;
 
-pub use extract::{Admin, ApiReviewer, ApiSupervisor, Reviewer, Supervisor, check_csrf, client_ip};
+pub use extract::{
+    Admin, ApiIntegration, ApiReviewer, ApiSupervisor, Reviewer, Supervisor, check_csrf, client_ip,
+};
