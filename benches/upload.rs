@@ -33,7 +33,7 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 fn jpeg(base: &[u8], n: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(UPLOAD_BYTES);
     out.extend_from_slice(&base[..2]);
-    let mut segment = |out: &mut Vec<u8>, body: &[u8]| {
+    let segment = |out: &mut Vec<u8>, body: &[u8]| {
         out.extend_from_slice(&[0xFF, 0xFE]);
         out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
         out.extend_from_slice(body);
@@ -72,6 +72,11 @@ fn multipart(bytes: &[u8]) -> (String, Vec<u8>) {
 
 #[tokio::main]
 async fn main() {
+    // `cargo test --all-targets` runs bench targets too; the load test is for `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("upload load test: run it with `cargo bench --bench upload`");
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let settings = Settings::load(

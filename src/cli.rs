@@ -91,7 +91,7 @@ pub enum Command {
 pub enum UserAction {
     /// Create a staff account; the password is read from standard input (one line).
     Add {
-        /// reviewer, supervisor or admin.
+        /// reviewer, supervisor, admin, or integration (the CA platform's account: intake API only).
         #[arg(long)]
         role: String,
         /// The name shown to colleagues (default: the username).
@@ -205,8 +205,9 @@ async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
     let (db, _) = startup::open(settings).await?;
     match action {
         UserAction::Add { role, name, username } => {
-            let role: Role =
-                role.parse().map_err(|_| anyhow::anyhow!("--role must be reviewer, supervisor or admin"))?;
+            let role: Role = role
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--role must be reviewer, supervisor, admin or integration"))?;
             let mut password = String::new();
             std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();

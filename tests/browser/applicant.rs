@@ -112,8 +112,11 @@ async fn an_applicant_applies_uploads_sees_a_finding_is_returned_and_resubmits_i
     assert_eq!(finding.attr("class").await.unwrap().as_deref(), Some("finding status-fail"));
     assert!(finding.text().await.unwrap().contains("图片模糊"), "{}", finding.text().await.unwrap());
     if let Ok(dir) = std::env::var("SEALDESK_SCREENSHOT_DIR") {
+        // For the README: the page as a phone shows it.
+        c.set_window_size(430, 932).await.unwrap();
         c.execute("document.querySelector('#doc-business_license').scrollIntoView();", vec![]).await.unwrap();
         std::fs::write(format!("{dir}/applicant-finding.png"), c.screenshot().await.unwrap()).unwrap();
+        c.set_window_size(1400, 1000).await.unwrap();
     }
 
     // The good licence and the rest, one after the other.

@@ -27,7 +27,7 @@ fn page(
         status,
         "apply.html",
         minijinja::context! {
-            staff => (), form, errors,
+            staff => (), applicant => true, form, errors,
             operations => OperationType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
             certificates => CertificateType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
             deliveries => Delivery::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),

@@ -31,7 +31,7 @@ fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let ctx = minijinja::context! {
-        staff => (), form, step, error,
+        staff => (), applicant => true, form, step, error,
         valid_mins => state.settings.intake.lookup_code_valid_mins,
     };
     render_status(state, status, "lookup.html", ctx)

@@ -97,7 +97,7 @@ pub async fn render_order(
         status,
         "applicant_order.html",
         minijinja::context! {
-            staff => (), token, order_number => &app.order_number, company_name => &app.company_name,
+            staff => (), applicant => true, token, order_number => &app.order_number, company_name => &app.company_name,
             operation => view.operation, state => &app.state, state_label => st.label_zh(),
             resubmissions => app.resubmissions, told, slots, checks => CHECK_LABELS,
             missing => still_missing, submittable, submit_error,

@@ -103,6 +103,11 @@ pub async fn submit(
         let msg = AuthError::BadCredentials.message_zh();
         return page(&state, &req, actix_web::http::StatusCode::UNAUTHORIZED, &next, username, Some(msg));
     };
+    if user.role == crate::auth::Role::Integration.as_str() {
+        // The platform's account has an API token and no business in the back-office.
+        let msg = "该账号仅用于平台对接（API），不能登录审核后台".to_string();
+        return page(&state, &req, actix_web::http::StatusCode::FORBIDDEN, &next, username, Some(msg));
+    }
     let ua = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(String::from);
     let new = session::create(&state.db, user.id, Some(ip.clone()), ua, cfg).await?;
     audit::record(
