@@ -104,13 +104,15 @@ async fn main() {
         session::create(&db, reviewer, None, None, &settings.auth).await.expect("session").token
     );
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sealdesk"))
+    let server = Command::new(env!("CARGO_BIN_EXE_sealdesk"))
         .args(["--data-dir", dir.path().to_str().unwrap(), "serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("SEALDESK__LOG__FILTER", "warn")
         .stdout(Stdio::null())
         .spawn()
         .expect("sealdesk serve");
     let pid = server.id();
+    // Killed however this ends, a failed assertion included.
+    let _server = Killed(server);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -259,6 +261,13 @@ async fn main() {
         assert!(doc.kind.parse::<DocumentKind>().is_ok());
     }
     println!("all {} uploads stored and intact", results.len());
-    server.kill().ok();
-    server.wait().ok();
+}
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
 }

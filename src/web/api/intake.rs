@@ -17,13 +17,12 @@ use super::ApiError;
 use crate::audit::Actor;
 use crate::domain::DocumentKind;
 use crate::entities::application;
+use crate::intake::Receiver;
 use crate::intake::apply::{ApplyError, ApplyForm, create};
 use crate::intake::submit::{SubmitError, submit as submit_application};
-use crate::intake::{IntakeError, Receiver};
-use crate::review::{ReviewError, case};
-use crate::storage::StorageError;
+use crate::review::case;
 use crate::web::applicant::token_for;
-use crate::web::applicant::upload::bridge;
+use crate::web::applicant::upload::{bridge, refusal_status};
 use crate::web::auth::ApiIntegration;
 use crate::web::{AppState, WebError};
 
@@ -124,11 +123,8 @@ pub async fn put_document(
         Ok(doc) => Ok(HttpResponse::Created()
             .json(serde_json::json!({ "document_id": doc.id, "attempt": doc.attempt }))),
         Err(e) => {
-            let status = match &e {
-                IntakeError::Storage(StorageError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-                IntakeError::Storage(StorageError::Empty | StorageError::Interrupted(_))
-                | IntakeError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => return Err(ApiError(anyhow::anyhow!("intake upload: {e}").into())),
+            let Some(status) = refusal_status(&e) else {
+                return Err(ApiError(anyhow::anyhow!("intake upload: {e}").into()));
             };
             Ok(error(status, e.code(), &e.message_zh(), None))
         }
@@ -141,12 +137,7 @@ pub async fn submit(
     order: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let app = by_order(&state, &order).await?;
-    let policy = &state.settings.review;
-    let mut outcome = submit_application(&state.db, app.id, policy).await;
-    if matches!(outcome, Err(SubmitError::Review(ReviewError::Conflict(_)))) {
-        outcome = submit_application(&state.db, app.id, policy).await;
-    }
-    match outcome {
+    match submit_application(&state.db, app.id, &state.settings.review).await {
         Ok(done) => Ok(HttpResponse::Ok().json(serde_json::json!({
             "order_number": done.application.order_number, "state": done.application.state, "already": done.already,
         }))),

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use super::order::{UploadError, render_order};
 use super::{resolve, see_other};
 use crate::intake::submit::{SubmitError, submit as submit_application};
-use crate::review::ReviewError;
 use crate::web::{AppState, WebError};
 
 pub async fn submit(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, WebError> {
@@ -15,13 +14,7 @@ pub async fn submit(state: web::Data<AppState>, token: web::Path<String>) -> Res
         Ok(app) => app,
         Err(page) => return Ok(page),
     };
-    let policy = &state.settings.review;
-    let mut outcome = submit_application(&state.db, app.id, policy).await;
-    if matches!(outcome, Err(SubmitError::Review(ReviewError::Conflict(_)))) {
-        // A concurrent submit of the same application won the row; this one finds it done.
-        outcome = submit_application(&state.db, app.id, policy).await;
-    }
-    match outcome {
+    match submit_application(&state.db, app.id, &state.settings.review).await {
         Ok(done) => {
             if !done.already {
                 tracing::info!(application = app.id, state = %done.application.state, "application submitted");

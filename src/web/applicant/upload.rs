@@ -59,11 +59,8 @@ pub async fn upload(
             }
         }
         Err(e) => {
-            let status = match &e {
-                IntakeError::Storage(StorageError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-                IntakeError::Storage(StorageError::Empty | StorageError::Interrupted(_))
-                | IntakeError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => return Err(anyhow::anyhow!("upload of {kind} for application {}: {e}", app.id).into()),
+            let Some(status) = refusal_status(&e) else {
+                return Err(anyhow::anyhow!("upload of {kind} for application {}: {e}", app.id).into());
             };
             tracing::info!(application = app.id, kind = %kind, code = e.code(), "upload refused");
             if wants_json {
@@ -73,6 +70,17 @@ pub async fn upload(
             let error = UploadError { kind: kind.as_str().into(), code: e.code(), message: e.message_zh() };
             render_order(&state, &token, &app, Some(error), status).await
         }
+    }
+}
+
+/// The answer to an upload the applicant can fix (too large, empty, cut off, refused); `None`
+/// for a failure of ours.
+pub fn refusal_status(e: &IntakeError) -> Option<StatusCode> {
+    match e {
+        IntakeError::Storage(StorageError::TooLarge { .. }) => Some(StatusCode::PAYLOAD_TOO_LARGE),
+        IntakeError::Storage(StorageError::Empty | StorageError::Interrupted(_))
+        | IntakeError::Refused(_) => Some(StatusCode::UNPROCESSABLE_ENTITY),
+        _ => None,
     }
 }
 
