@@ -137,6 +137,13 @@ async fn the_form_names_every_wrong_field_and_a_double_click_creates_one_applica
         no_redirects().get(format!("{}{}/print/seal_sample", app.address, apply(&app, "form-key-1").await));
     let print = print.send().await.unwrap().text().await.unwrap();
     assert!(print.contains("印章取样处1") && print.contains("<svg") && print.contains(&a.order_number));
+    let form = no_redirects().get(format!(
+        "{}{}/print/application_form",
+        app.address,
+        apply(&app, "form-key-1").await
+    ));
+    let form = form.send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("重庆市政府采购电子招投标系统") && form.contains("11010519491231002X"), "{form}");
 }
 
 #[tokio::test]
