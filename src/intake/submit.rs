@@ -50,10 +50,14 @@ impl SubmitError {
 }
 
 /// What still has to be uploaded before `app` can be submitted.
-pub fn missing(app: &application::Model, docs: &[document::Model]) -> Vec<DocumentKind> {
-    let op: OperationType = app.operation_type.parse().unwrap_or(OperationType::New);
-    let state: ApplicationState = app.state.parse().unwrap_or(ApplicationState::Draft);
-    op.required_documents()
+pub fn missing(
+    app: &application::Model,
+    docs: &[document::Model],
+) -> Result<Vec<DocumentKind>, crate::domain::UnknownValue> {
+    let op: OperationType = app.operation_type.parse()?;
+    let state: ApplicationState = app.state.parse()?;
+    Ok(op
+        .required_documents()
         .iter()
         .copied()
         .filter(|k| match state {
@@ -64,7 +68,7 @@ pub fn missing(app: &application::Model, docs: &[document::Model]) -> Vec<Docume
             }
             _ => !docs.iter().any(|d| d.kind == k.as_str()),
         })
-        .collect()
+        .collect())
 }
 
 /// The outcome of a submit.
@@ -93,7 +97,7 @@ pub async fn submit(
         s => return Err(SubmitError::NotSubmittable(s)),
     };
     let docs = document::Entity::find().filter(document::Column::ApplicationId.eq(app_id)).all(&txn).await?;
-    let missing = missing(&app, &docs);
+    let missing = missing(&app, &docs).map_err(ReviewError::from)?;
     if !missing.is_empty() {
         return Err(SubmitError::Missing(missing));
     }

@@ -88,8 +88,9 @@ fn check_policy(
     if uploadable(app, docs)?.contains(&kind) {
         return Ok(());
     }
-    let state: ApplicationState = app.state.parse().unwrap_or(ApplicationState::Submitted);
-    let op: OperationType = app.operation_type.parse().unwrap_or(OperationType::New);
+    // `uploadable` has parsed both already; a stored value it could not read is an error there.
+    let state: ApplicationState = app.state.parse()?;
+    let op: OperationType = app.operation_type.parse()?;
     Err(match state {
         ApplicationState::Draft => Refusal::NotRequired(kind),
         ApplicationState::Returned if op.required_documents().contains(&kind) => Refusal::NotReturned(kind),

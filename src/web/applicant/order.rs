@@ -82,8 +82,9 @@ pub async fn render_order(
         })
         .collect();
     let submit_error = error.as_ref().filter(|e| e.kind == "submit").map(|e| e.message.clone());
-    let st: ApplicationState = app.state.parse().unwrap_or(ApplicationState::Draft);
-    let still_missing: Vec<&str> = missing(app, &docs).iter().map(|k| k.label_zh()).collect();
+    let st: ApplicationState = app.state.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let still_missing: Vec<&str> =
+        missing(app, &docs).map_err(|e| anyhow::anyhow!("{e}"))?.iter().map(|k| k.label_zh()).collect();
     let submittable = matches!(st, ApplicationState::Draft | ApplicationState::Returned);
     // The latest decision's message carries what the applicant was told.
     let told: Option<DecisionPayload> = notification::Entity::find()
