@@ -38,26 +38,31 @@ pub struct CheckDocumentHandler {
     pub review: ReviewSettings,
 }
 
-/// The numbers the applicant typed that a document of `kind` should show.
+/// What the applicant typed that a document of `kind` should show: its numbers, and the
+/// company name (on the licence, and on every company seal).
 pub fn expected(kind: DocumentKind, app: &application::Model) -> Expected {
     let v = |s: &str| Some(s.to_string());
+    let company_name = v(&app.company_name);
     match kind {
         DocumentKind::LegalRepIdCard => {
-            Expected { id_number: v(&app.legal_rep_id_number), ..Default::default() }
+            Expected { id_number: v(&app.legal_rep_id_number), company_name, ..Default::default() }
         }
         DocumentKind::OperatorIdCard => {
-            Expected { id_number: v(&app.operator_id_number), ..Default::default() }
+            Expected { id_number: v(&app.operator_id_number), company_name, ..Default::default() }
         }
         DocumentKind::BusinessLicense => {
-            Expected { uscc: v(&app.company_uscc), company_name: v(&app.company_name), ..Default::default() }
+            Expected { uscc: v(&app.company_uscc), company_name, ..Default::default() }
         }
         DocumentKind::ApplicationForm => Expected {
             uscc: v(&app.company_uscc),
             legal_rep_id: v(&app.legal_rep_id_number),
             operator_id: v(&app.operator_id_number),
+            company_name,
             ..Default::default()
         },
-        DocumentKind::SealSample | DocumentKind::ChangeStatement => Expected::default(),
+        DocumentKind::SealSample | DocumentKind::ChangeStatement => {
+            Expected { company_name, ..Default::default() }
+        }
     }
 }
 

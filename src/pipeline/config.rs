@@ -68,6 +68,13 @@ pub struct PipelineConfig {
     pub seal_complete_coverage: f64,
     /// Red marks with more gold than this share of their red (the national emblem) are not seals.
     pub seal_max_gold_share: f64,
+    /// Similarity (0–1, by characters) from which a seal's arc text counts as naming a
+    /// registration authority, or as the typed company name.
+    pub seal_text_min_similarity: f64,
+    /// Where a licence prints its registration authority's seal: right of and below these
+    /// fractions of the upright page. Used only when the seal's text could not be read.
+    pub seal_authority_zone_min_x: f64,
+    pub seal_authority_zone_min_y: f64,
     /// Sample boxes of the seal-sample form: side length range, millimetres.
     pub seal_box_min_side_mm: f64,
     pub seal_box_max_side_mm: f64,
@@ -145,6 +152,9 @@ impl Default for PipelineConfig {
             seal_min_ring_coverage: 0.5,
             seal_complete_coverage: 0.8,
             seal_max_gold_share: 0.1,
+            seal_text_min_similarity: 0.6,
+            seal_authority_zone_min_x: 0.45,
+            seal_authority_zone_min_y: 0.55,
             seal_box_min_side_mm: 40.0,
             seal_box_max_side_mm: 110.0,
             seal_box_line_clearance_mm: 0.3,

@@ -90,14 +90,15 @@ fn examine(
     let mut orientation = checks::orientation::check(page, &ink, dpi, cfg);
     let mut skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
     let (mut number, mut company_name) = (None, None);
-    if let Some(Ocr { expected, reader }) = ocr {
+    let mut ocr = ocr;
+    if let Some(Ocr { expected, reader }) = ocr.as_mut() {
         let turns = orientation.value.quarter_turns();
         let skew_at = |t: u8| {
             let found = if t % 2 == turns % 2 { skew.value.angle_deg } else { None };
             found.or_else(|| checks::skew::check(page, &ink, t, cfg).value.angle_deg).unwrap_or(0.0)
         };
         let geometry = number::Geometry { dpi, turns, skew_deg: &skew_at };
-        if let Some(read) = number::check(page, kind, &geometry, expected, reader, cfg)? {
+        if let Some(read) = number::check(page, kind, &geometry, expected, &mut **reader, cfg)? {
             if read.turns != turns {
                 // The number reads only at another turn: the orientation check was wrong.
                 orientation = checks::orientation::decided(read.turns, orientation.value.confidence);
@@ -111,7 +112,18 @@ fn examine(
     }
     let skew_deg = skew.value.angle_deg.unwrap_or(0.0);
     let red = checks::seal::RedMap::new(page, dpi, cfg);
-    let seals = checks::seal::find(&red, dpi, cfg);
+    let mut seals = checks::seal::find(&red, dpi, cfg);
+    let lie = checks::seal_text::Lie { turns: orientation.value.quarter_turns(), skew_deg };
+    let (expected, reader) = ocr.map(|o| (o.expected, o.reader)).unzip();
+    let company = expected.and_then(|e| e.company_name.as_deref());
+    if let Some(reader) = reader.filter(|_| kind.requires_seal()) {
+        checks::seal_text::read(&page.rgb, &mut seals, lie.up_deg(), reader)?;
+    }
+    let printed = if kind == DocKind::BusinessLicense {
+        checks::printed_seal::set_aside(page, &mut seals, lie, company, cfg)
+    } else {
+        Vec::new()
+    };
     let colour = checks::colour::check(page, kind, cfg);
     let is_colour = colour.value.is_colour;
     let seal_boxes = (kind == DocKind::SealSample).then(|| {
@@ -124,7 +136,7 @@ fn examine(
         clarity: Some(checks::clarity::check(page, dpi, cfg)),
         exposure: Some(checks::exposure::check(page, cfg)),
         colour: Some(colour),
-        seal: Some(checks::seal::check(kind, seals, is_colour, cfg)),
+        seal: Some(checks::seal::check(kind, seals, printed, is_colour, company, cfg)),
         seal_boxes,
         skew: Some(skew),
         orientation: Some(orientation),
@@ -172,4 +184,4 @@ pub fn run_with(
 }
 
 /// Stored with each report so a re-run after an algorithm change can be told apart.
-pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p5");
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p6");

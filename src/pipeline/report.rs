@@ -138,12 +138,40 @@ pub struct SealFound {
     pub shape: SealShape,
     /// Share of the outer ring or border that carries ink (1 = a complete imprint).
     pub completeness: f64,
+    /// The name along a round or oval seal's arc, as read by OCR (where it was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The line under the star (合同专用章, 财务专用章 …), where there is one and it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+/// How a seal was told to be part of the copied document rather than the applicant's imprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrintedBy {
+    /// Its arc text names a registration authority (…市场监督管理局).
+    Text,
+    /// Its place on the page only, where the text could not be read: a guess.
+    Position,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintedSeal {
+    #[serde(flatten)]
+    pub seal: SealFound,
+    pub by: PrintedBy,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Seal {
+    /// Seals stamped on the page: `seals.len()`.
     pub count: usize,
     pub seals: Vec<SealFound>,
+    /// Red seals printed on the document that was copied, not counted: the registration
+    /// authority's seal on a business licence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub printed: Vec<PrintedSeal>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,9 +5,11 @@ pub mod clarity;
 pub mod colour;
 pub mod exposure;
 pub mod orientation;
+pub mod printed_seal;
 pub mod resolution;
 pub mod seal;
 pub mod seal_boxes;
+pub mod seal_text;
 pub mod skew;
 
 use image::{GrayImage, ImageBuffer, Luma};

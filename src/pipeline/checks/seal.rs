@@ -12,11 +12,12 @@ use image::{GrayImage, Luma};
 use imageproc::distance_transform::Norm;
 use imageproc::morphology::dilate;
 
+use super::seal_text::{contains_like, han, is_special_purpose};
 use super::{Component, Labels, components};
 use crate::pipeline::DocKind;
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
-use crate::pipeline::report::{Finding, Seal, SealFound, SealShape, Status};
+use crate::pipeline::report::{Finding, PrintedBy, PrintedSeal, Seal, SealFound, SealShape, Status};
 
 /// Seal ink at a given redness.
 pub(crate) fn is_seal_ink(p: [u8; 3], min_redness: u8) -> bool {
@@ -186,6 +187,8 @@ pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
             bbox: [g.x0 * c, g.y0 * c, (g.x1 - g.x0 + 1) * c, (g.y1 - g.y0 + 1) * c],
             shape,
             completeness: (completeness * 100.0).round() / 100.0,
+            text: None,
+            purpose: None,
         });
     }
     found.sort_by_key(|s| (s.bbox[1], s.bbox[0]));
@@ -193,12 +196,38 @@ pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
 }
 
 /// `is_colour` is the colour check's answer: without colour, red ink cannot be told apart.
-pub fn check(kind: DocKind, seals: Vec<SealFound>, is_colour: bool, cfg: &PipelineConfig) -> Finding<Seal> {
-    let value = Seal { count: seals.len(), seals };
+/// `printed` are the seals set aside as part of the copied document (a licence's authority
+/// seal, [`super::printed_seal`]).
+/// `company` is the name the applicant typed, compared with the seals' text where it was read.
+pub fn check(
+    kind: DocKind,
+    seals: Vec<SealFound>,
+    printed: Vec<PrintedSeal>,
+    is_colour: bool,
+    company: Option<&str>,
+    cfg: &PipelineConfig,
+) -> Finding<Seal> {
+    let value = Seal { count: seals.len(), seals, printed };
     if kind == DocKind::Other {
         return Finding::pass(value);
     }
     if value.count == 0 {
+        if value.printed.iter().any(|p| p.by == PrintedBy::Position) {
+            return Finding::with(
+                Status::Warn,
+                "seal.unconfirmed",
+                "只在登记机关印章的位置找到红色印章，未能确认已加盖本单位公章，请人工核对",
+                value,
+            );
+        }
+        if !value.printed.is_empty() {
+            return Finding::with(
+                Status::Fail,
+                "seal.missing",
+                "营业执照复印件上只有登记机关的印章，未检测到本单位公章，请加盖公章后彩色扫描上传",
+                value,
+            );
+        }
         if !is_colour {
             return Finding::with(
                 Status::Unknown,
@@ -216,8 +245,31 @@ pub fn check(kind: DocKind, seals: Vec<SealFound>, is_colour: bool, cfg: &Pipeli
             );
         }
     }
+    if let Some(purpose) =
+        value.seals.iter().find_map(|s| s.purpose.as_deref().filter(|p| is_special_purpose(p)))
+    {
+        let msg = format!("印章为“{purpose}”，不是单位公章，请加盖单位公章后重新上传");
+        return Finding::with(Status::Warn, "seal.not_official", msg, value);
+    }
+    if let Some((company, other)) = company.and_then(|c| other_name(&value.seals, c, cfg).map(|o| (c, o))) {
+        let msg =
+            format!("印章上的文字（识别为“{other}”）与单位名称“{company}”不一致，请确认加盖的是本单位公章");
+        return Finding::with(Status::Warn, "seal.other_name", msg, value);
+    }
     if value.seals.iter().any(|s| s.completeness < cfg.seal_complete_coverage) {
         return Finding::with(Status::Warn, "seal.unclear", "印章不完整或不清晰，请确认盖章清晰完整", value);
     }
     Finding::pass(value)
+}
+
+/// The name read on the seals when none of them reads like `company`: some round seal's text
+/// was read in full (at least half the name's length) and every reading differs. A seal whose
+/// text could not be read says nothing.
+fn other_name(seals: &[SealFound], company: &str, cfg: &PipelineConfig) -> Option<String> {
+    let company = han(company);
+    let least = company.chars().count().div_ceil(2).max(4);
+    let read: Vec<&str> =
+        seals.iter().filter_map(|s| s.text.as_deref()).filter(|t| t.chars().count() >= least).collect();
+    let differs = |t: &&str| contains_like(t, &company) < cfg.seal_text_min_similarity;
+    (!read.is_empty() && read.iter().all(differs)).then(|| read[0].to_string())
 }
