@@ -7,7 +7,7 @@
 //! where the licence prints its authority's (the lower right of the upright page) is taken for
 //! it, and the seal check says it could not confirm the company's imprint.
 
-use super::seal_text::{Lie, contains_like, han};
+use super::seal_text::{Lie, company_likeness, contains_like};
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
 use crate::pipeline::report::{PrintedBy, PrintedSeal, SealFound};
@@ -29,10 +29,9 @@ pub fn set_aside(
     company: Option<&str>,
     cfg: &PipelineConfig,
 ) -> Vec<PrintedSeal> {
-    let company = company.map(han);
     let like_company = |s: &SealFound| -> f64 {
-        match (&s.text, &company) {
-            (Some(t), Some(c)) => contains_like(t, c),
+        match (&s.text, company) {
+            (Some(t), Some(c)) => company_likeness(t, c),
             _ => 0.0,
         }
     };

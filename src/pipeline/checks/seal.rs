@@ -12,7 +12,7 @@ use image::{GrayImage, Luma};
 use imageproc::distance_transform::Norm;
 use imageproc::morphology::dilate;
 
-use super::seal_text::{contains_like, han, is_special_purpose};
+use super::seal_text::{company_likeness, han, is_special_purpose};
 use super::{Component, Labels, components};
 use crate::pipeline::DocKind;
 use crate::pipeline::config::PipelineConfig;
@@ -266,10 +266,9 @@ pub fn check(
 /// was read in full (at least half the name's length) and every reading differs. A seal whose
 /// text could not be read says nothing.
 fn other_name(seals: &[SealFound], company: &str, cfg: &PipelineConfig) -> Option<String> {
-    let company = han(company);
-    let least = company.chars().count().div_ceil(2).max(4);
+    let least = han(company).chars().count().div_ceil(2).max(4);
     let read: Vec<&str> =
         seals.iter().filter_map(|s| s.text.as_deref()).filter(|t| t.chars().count() >= least).collect();
-    let differs = |t: &&str| contains_like(t, &company) < cfg.seal_text_min_similarity;
+    let differs = |t: &&str| company_likeness(t, company) < cfg.seal_text_min_similarity;
     (!read.is_empty() && read.iter().all(differs)).then(|| read[0].to_string())
 }

@@ -197,6 +197,12 @@ pub fn contains_like(text: &str, word: &str) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// How much a seal's text reads like the company name typed (0–1): extra characters read
+/// around the name (a code, a stray mark) do not count against it.
+pub fn company_likeness(text: &str, company: &str) -> f64 {
+    contains_like(text, &han(company))
+}
+
 /// A purpose line of a seal that is not the official one: 合同专用章, 财务专用章, 发票专用章 ….
 pub fn is_special_purpose(purpose: &str) -> bool {
     contains_like(purpose, "专用章") >= 0.66
