@@ -42,11 +42,19 @@ pub struct PipelineConfig {
     pub skew_min_ink_points: usize,
     /// Peak-to-median ratio of the projection scores below which the angle is not trusted.
     pub skew_min_confidence: f64,
+    /// Glyph ink (orientation): connected ink longer than this is a rule, frame or edge.
+    pub glyph_max_size_mm: f64,
+    /// Thin ink (five times longer than wide) longer than this is a piece of a rule.
+    pub glyph_max_stroke_mm: f64,
+    /// Radius of the neighbourhood whose brightest pixel is the paper behind a pixel.
+    pub glyph_background_radius_mm: f64,
+    /// A glyph pixel is darker than that mean by this share of the page's contrast.
+    pub glyph_min_contrast_share: f64,
     /// Across-to-along profile ratio below which the orientation is not trusted.
     pub orientation_min_ratio: f64,
-    /// Line starts must cluster this much more than line ends (or the reverse) to decide
-    /// upright against upside down; below it the ink's vertical balance decides.
-    pub orientation_min_flush_margin: f64,
+    /// Upright against upside down: weight of the flush-left margin (share of line starts
+    /// aligned minus share of line ends aligned) against the ink's vertical balance.
+    pub orientation_flush_weight: f64,
     /// Blur beyond this (σ of an equivalent Gaussian, millimetres on the paper) fails.
     pub clarity_max_blur_mm: f64,
     /// Fewer strong edges than this and clarity is unknown.
@@ -139,8 +147,12 @@ impl Default for PipelineConfig {
             skew_search_deg: 20.0,
             skew_min_ink_points: 400,
             skew_min_confidence: 1.2,
+            glyph_max_size_mm: 16.0,
+            glyph_max_stroke_mm: 5.0,
+            glyph_background_radius_mm: 2.0,
+            glyph_min_contrast_share: 0.25,
             orientation_min_ratio: 1.05,
-            orientation_min_flush_margin: 0.05,
+            orientation_flush_weight: 5.0,
             clarity_max_blur_mm: 0.1,
             clarity_min_edges: 200,
             clarity_min_edge_contrast: 40,

@@ -87,7 +87,8 @@ fn examine(
     let resolution = checks::resolution::check(page, cfg);
     let dpi = resolution.value.dpi;
     let ink = checks::skew::coarse_points(page, cfg);
-    let mut orientation = checks::orientation::check(page, &ink, dpi, cfg);
+    let glyphs = checks::glyphs::points(page, dpi, cfg);
+    let mut orientation = checks::orientation::check(page, &glyphs, dpi, cfg);
     let mut skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
     let (mut number, mut company_name) = (None, None);
     let mut ocr = ocr;

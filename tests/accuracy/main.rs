@@ -108,8 +108,38 @@ fn orientation_is_found_on_quarter_turned_pages() {
             && (skew - case.truth.skew_deg).abs() < 0.1
             && (o.status == Status::Pass) == (case.truth.quarter_turns == 0)
     });
-    // Measured 31 of 32 (the issue asks for all); see the README's accuracy table.
-    assert!(share >= 0.96, "orientation {share}");
+    assert_eq!(share, 1.0, "orientation {share}");
+}
+
+#[test]
+fn orientation_holds_on_every_labelled_page_from_the_image_alone() {
+    // Every set's pages, upright or turned: perspective, dark backgrounds, uneven light,
+    // grey and 1-bit copies, blur and noise included; no OCR to correct the finding.
+    let cases: Vec<set::Case> = set::all(&fonts(), 7).into_iter().flat_map(|(_, cases)| cases).collect();
+    let results = examined(cases);
+    let refs: Vec<_> = results.iter().collect();
+    let share = score("orientation on every labelled page", &refs, |case, r| {
+        let o = r.checks.orientation.as_ref().expect("orientation checked");
+        o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90)
+    });
+    // Measured 328 of 331 at seed 7 (a 0.4 mm-blurred seal-sample form and ID copy and a dark
+    // ID copy read upside down; each fails clarity or exposure too); see the README.
+    assert!(share >= 0.99, "orientation on every labelled page {share}");
+    // Among the pages that pass clarity and exposure, none is turned wrongly.
+    let sound: Vec<_> = refs
+        .iter()
+        .copied()
+        .filter(|(_, r)| {
+            let passes = |s: Option<Status>| s == Some(Status::Pass);
+            passes(r.checks.clarity.as_ref().map(|f| f.status))
+                && passes(r.checks.exposure.as_ref().map(|f| f.status))
+        })
+        .collect();
+    let sound_share = score("orientation on sharp, well-exposed pages", &sound, |case, r| {
+        let o = r.checks.orientation.as_ref().expect("orientation checked");
+        o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90)
+    });
+    assert_eq!(sound_share, 1.0, "orientation on sharp, well-exposed pages {sound_share}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 pub mod clarity;
 pub mod colour;
 pub mod exposure;
+pub mod glyphs;
 pub mod orientation;
 pub mod printed_seal;
 pub mod resolution;

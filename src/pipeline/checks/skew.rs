@@ -73,6 +73,10 @@ pub(crate) fn dark_points(
 }
 
 impl Points {
+    pub(crate) fn new(xs: Vec<f32>, ys: Vec<f32>, span: f32) -> Self {
+        Self { xs, ys, span }
+    }
+
     /// The points turned clockwise by `quarters` quarter turns (undoing content that is turned
     /// counter-clockwise by as many).
     pub(crate) fn turned(mut self, quarters: u8) -> Self {
