@@ -6,6 +6,9 @@
 //! then the company name alone, the cost of starting each engine, and the process's peak
 //! memory. Figures go into the README as measured.
 
+mod common;
+
+use common::{median, peak_rss_mb};
 use std::time::Instant;
 
 use sealdesk::fixtures::numbers::number_set;
@@ -15,21 +18,6 @@ use sealdesk::ocr::{Charset, LineReader};
 use sealdesk::pipeline::number::frame::Frame;
 use sealdesk::pipeline::number::lines::runs;
 use sealdesk::pipeline::{self, CheckReport, DocKind, Ocr, PipelineConfig};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
 
 /// The whole page with the typed values of its case, as the job runner checks it.
 fn check(case: &Case, reader: &mut TesseractReader, cfg: &PipelineConfig) -> CheckReport {

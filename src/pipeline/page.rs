@@ -29,8 +29,8 @@ impl Page {
     pub fn new(rgb: RgbImage, grayscale_source: bool) -> Self {
         let (w, h) = rgb.dimensions();
         let mut luma = GrayImage::new(w, h);
-        for (src, dst) in rgb.pixels().zip(luma.pixels_mut()) {
-            dst[0] = luma_of(src.0);
+        for (dst, p) in luma.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+            *dst = luma_of([p[0], p[1], p[2]]);
         }
         let factor = 4u32;
         let small = box_downscale(&luma, factor);
@@ -77,19 +77,19 @@ fn midpoint(paper: u8, ink: u8, share: f64) -> u8 {
 pub fn box_downscale(img: &GrayImage, f: u32) -> GrayImage {
     let (w, h) = img.dimensions();
     let (sw, sh) = (w.div_ceil(f).max(1), h.div_ceil(f).max(1));
-    let mut sums = vec![0u32; (sw * sh) as usize];
-    let mut counts = vec![0u32; (sw * sh) as usize];
-    for (y, row) in img.rows().enumerate() {
-        let base = (y as u32 / f * sw) as usize;
-        for (x, p) in row.enumerate() {
-            let i = base + (x as u32 / f) as usize;
-            sums[i] += u32::from(p[0]);
-            counts[i] += 1;
+    let (f, sw_us) = (f as usize, sw as usize);
+    let mut sums = vec![0u32; sw_us * sh as usize];
+    for (y, row) in img.as_raw().chunks_exact(w.max(1) as usize).enumerate() {
+        let out = &mut sums[y / f * sw_us..][..sw_us];
+        for (sum, block) in out.iter_mut().zip(row.chunks(f)) {
+            *sum += block.iter().map(|&v| u32::from(v)).sum::<u32>();
         }
     }
+    // Pixels in a block: f×f, fewer along the ragged right and bottom edges.
+    let span = |i: u32, n: u32| (n - i * f as u32).min(f as u32);
     GrayImage::from_fn(sw, sh, |x, y| {
-        let i = (y * sw + x) as usize;
-        image::Luma([(sums[i] / counts[i].max(1)) as u8])
+        let count = span(x, w) * span(y, h);
+        image::Luma([(sums[(y * sw + x) as usize] / count.max(1)) as u8])
     })
 }
 

@@ -9,6 +9,8 @@
 //! the worse wins, so blur in one direction (motion) is not averaged away. A 1-bit scan has
 //! edges a pixel wide and is sharp, as it should be.
 
+use image::GrayImage;
+
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::page::Page;
 use crate::pipeline::report::{Clarity, Finding, Status};
@@ -75,14 +77,30 @@ fn edge_widths(page: &Page, min_delta: i32) -> [(Option<f64>, usize); 2] {
         transitions(&img.as_raw()[start..start + w as usize], min_delta, &mut rows);
     }
     let mut cols = Vec::new();
-    let mut line = vec![0u8; h as usize];
-    for x in (0..w).step_by(step) {
-        for (y, v) in line.iter_mut().enumerate() {
-            *v = img.as_raw()[y * w as usize + x as usize];
-        }
-        transitions(&line, min_delta, &mut cols);
+    for line in columns(img, step).chunks_exact(h.max(1) as usize) {
+        transitions(line, min_delta, &mut cols);
     }
     [upper_quartile(rows), upper_quartile(cols)]
+}
+
+/// Every `step`-th column of the image as a row, copied tile by tile so that reads and writes
+/// both stay in cache (a column read straight down touches a new cache line per pixel).
+fn columns(img: &GrayImage, step: usize) -> Vec<u8> {
+    const TILE: usize = 64;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let n = w.div_ceil(step);
+    let mut out = vec![0u8; n * h];
+    for y0 in (0..h).step_by(TILE) {
+        for c0 in (0..n).step_by(TILE) {
+            for y in y0..(y0 + TILE).min(h) {
+                let row = &img.as_raw()[y * w..(y + 1) * w];
+                for c in c0..(c0 + TILE).min(n) {
+                    out[c * h + y] = row[c * step];
+                }
+            }
+        }
+    }
+    out
 }
 
 fn upper_quartile(mut v: Vec<f32>) -> (Option<f64>, usize) {

@@ -9,12 +9,11 @@ use crate::pipeline::report::{Colour, Finding, Status};
 
 /// Share of pixels (sampled on a 2-pixel grid) with chroma ≥ `min_chroma`.
 pub fn coloured_fraction(page: &Page, min_chroma: u8) -> f64 {
-    let (w, h) = page.rgb.dimensions();
+    let w = page.rgb.width().max(1) as usize;
     let (mut coloured, mut total) = (0u64, 0u64);
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
-            let p = page.rgb.get_pixel(x, y).0;
-            let chroma = p.iter().max().unwrap_or(&0) - p.iter().min().unwrap_or(&0);
+    for row in page.rgb.as_raw().chunks_exact(3 * w).step_by(2) {
+        for p in row.chunks_exact(3).step_by(2) {
+            let chroma = p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]);
             coloured += u64::from(chroma >= min_chroma);
             total += 1;
         }

@@ -65,19 +65,22 @@ fn ink_mask(page: &Page, px_per_mm: f64, cfg: &PipelineConfig) -> GrayImage {
 
 /// The brightest value within `r` pixels (a square window), rows then columns.
 fn max_filter(img: &GrayImage, r: u32) -> GrayImage {
-    let (w, h) = img.dimensions();
-    let pass = |src: &GrayImage, horizontal: bool| {
-        GrayImage::from_fn(w, h, |x, y| {
-            let (c, n) = if horizontal { (x, w) } else { (y, h) };
-            let (lo, hi) = (c.saturating_sub(r), (c + r).min(n - 1));
-            let v = (lo..=hi)
-                .map(|i| if horizontal { src.get_pixel(i, y)[0] } else { src.get_pixel(x, i)[0] })
-                .max()
-                .unwrap_or(0);
-            Luma([v])
-        })
-    };
-    pass(&pass(img, true), false)
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let r = r as usize;
+    let mut across = vec![0u8; w * h];
+    for (src, dst) in img.as_raw().chunks_exact(w.max(1)).zip(across.chunks_exact_mut(w.max(1))) {
+        for (x, v) in dst.iter_mut().enumerate() {
+            *v = src[x.saturating_sub(r)..=(x + r).min(w - 1)].iter().copied().max().unwrap_or(0);
+        }
+    }
+    // Down the columns a whole row at a time, so the inner loop runs along memory.
+    let mut out = vec![0u8; w * h];
+    for (y, dst) in out.chunks_exact_mut(w.max(1)).enumerate() {
+        for row in across.chunks_exact(w.max(1)).take((y + r).min(h - 1) + 1).skip(y.saturating_sub(r)) {
+            dst.iter_mut().zip(row).for_each(|(d, &s)| *d = (*d).max(s));
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
 }
 
 #[cfg(test)]

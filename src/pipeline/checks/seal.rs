@@ -47,12 +47,26 @@ impl RedMap {
         let (w, h) = page.rgb.dimensions();
         let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
         let (mut red, mut gold) = (vec![0u32; (cw * ch) as usize], vec![0u32; (cw * ch) as usize]);
-        for (y, row) in page.rgb.rows().enumerate() {
-            let base = (y as u32 / cell * cw) as usize;
-            for (x, p) in row.enumerate() {
-                let i = base + (x as u32 / cell) as usize;
-                red[i] += u32::from(is_seal_ink(p.0, cfg.seal_min_redness));
-                gold[i] += u32::from(is_gold(p.0));
+        let (cell_us, cw_us) = (cell as usize, cw as usize);
+        for (y, row) in page.rgb.as_raw().chunks_exact(3 * w.max(1) as usize).enumerate() {
+            let base = y / cell_us * cw_us;
+            let cells = row.chunks(3 * cell_us);
+            for ((r, g), block) in red[base..base + cw_us].iter_mut().zip(&mut gold[base..]).zip(cells) {
+                // Counted in registers, then added: adding to the cell per pixel chains every
+                // pixel on a store and a load.
+                let (mut nr, mut ng) = (0u32, 0u32);
+                for p in block.chunks_exact(3) {
+                    let p = [p[0], p[1], p[2]];
+                    // What both need (red at least 90; redder than green and blue, or green
+                    // well above blue) rules out paper and black ink in one predictable branch.
+                    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+                    if r < 90 || (r - g.max(b) < i32::from(cfg.seal_min_redness) && g - b <= 40) {
+                        continue;
+                    }
+                    nr += u32::from(is_seal_ink(p, cfg.seal_min_redness));
+                    ng += u32::from(is_gold(p));
+                }
+                (*r, *g) = (*r + nr, *g + ng);
             }
         }
         let need = (f64::from(cell * cell) * cfg.seal_min_cell_fraction).ceil() as u32;

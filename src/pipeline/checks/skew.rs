@@ -35,11 +35,11 @@ pub(crate) fn dark_points(
         let threshold = page.ink_threshold;
         let (w, h) = page.luma.dimensions();
         let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-        for y in (0..h).step_by(step as usize) {
-            for x in (0..w).step_by(step as usize) {
-                if page.luma.get_pixel(x, y)[0] < threshold
-                    && !is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness)
-                {
+        let rows = page.luma.as_raw().chunks_exact(w.max(1) as usize);
+        let rgb_rows = page.rgb.as_raw().chunks_exact(3 * w.max(1) as usize);
+        for (y, (row, rgb)) in rows.zip(rgb_rows).enumerate().step_by(step as usize) {
+            for (x, &v) in row.iter().enumerate().step_by(step as usize) {
+                if v < threshold && !is_seal_ink([rgb[3 * x], rgb[3 * x + 1], rgb[3 * x + 2]], min_redness) {
                     xs.push(x as f32 - cx);
                     ys.push(y as f32 - cy);
                 }
@@ -77,6 +77,13 @@ impl Points {
         Self { xs, ys, span }
     }
 
+    /// Bins on either side of the centre that hold the projection at any angle: no point lies
+    /// farther than |x| + |y| from it.
+    fn offset(&self) -> f32 {
+        let extent = self.xs.iter().zip(&self.ys).fold(0f32, |m, (x, y)| m.max(x.abs() + y.abs()));
+        extent * self.span + 2.0
+    }
+
     /// The points turned clockwise by `quarters` quarter turns (undoing content that is turned
     /// counter-clockwise by as many).
     pub(crate) fn turned(mut self, quarters: u8) -> Self {
@@ -90,12 +97,11 @@ impl Points {
     }
 }
 
-/// How peaked the profile is when lines run at `deg` (counter-clockwise positive).
-pub(crate) fn score(points: &Points, deg: f64, bins: &mut Vec<u32>) -> f64 {
+/// How peaked the profile is when lines run at `deg` (counter-clockwise positive); `offset`
+/// keeps every projection of the points at a positive bin ([`Points::offset`]).
+fn score(points: &Points, deg: f64, offset: f32, bins: &mut Vec<u32>) -> f64 {
     let t = deg.to_radians();
     let (s, c) = (t.sin() as f32 * points.span, t.cos() as f32 * points.span);
-    let extent = points.xs.iter().zip(&points.ys).fold(0f32, |m, (x, y)| m.max(x.abs() + y.abs()));
-    let offset = extent * points.span + 2.0;
     bins.clear();
     bins.resize((2.0 * offset) as usize + 4, 0);
     for (x, y) in points.xs.iter().zip(&points.ys) {
@@ -111,8 +117,9 @@ pub(crate) fn score(points: &Points, deg: f64, bins: &mut Vec<u32>) -> f64 {
 pub(crate) fn search(points: &Points, lo: f64, hi: f64, step: f64) -> (f64, Vec<(f64, f64)>) {
     let mut bins = Vec::new();
     let n = ((hi - lo) / step).round() as i64;
+    let offset = points.offset();
     let scores: Vec<(f64, f64)> =
-        (0..=n).map(|i| lo + i as f64 * step).map(|a| (a, score(points, a, &mut bins))).collect();
+        (0..=n).map(|i| lo + i as f64 * step).map(|a| (a, score(points, a, offset, &mut bins))).collect();
     let best = scores.iter().cloned().fold((0.0, f64::MIN), |b, s| if s.1 > b.1 { s } else { b });
     (best.0, scores)
 }
