@@ -78,7 +78,20 @@ pub async fn effective(
     base: &PipelineConfig,
 ) -> Result<PipelineConfig, ThresholdError> {
     let rows = overrides(db).await?;
-    merge(base, &rows.into_iter().map(|r| (r.key, r.value)).collect::<Vec<_>>())
+    merge(base, &current(base, rows.into_iter().map(|r| (r.key, r.value)).collect()))
+}
+
+/// The stored overrides whose key the configuration still has. A threshold retired by an
+/// upgrade (renamed or replaced by a better measure) keeps its stored row until an admin
+/// clears it; it is set aside with a warning so that one stale row cannot stop every check.
+fn current(base: &PipelineConfig, stored: Vec<(String, String)>) -> Vec<(String, String)> {
+    let known = serde_json::to_value(base).ok();
+    let (kept, retired): (Vec<_>, Vec<_>) =
+        stored.into_iter().partition(|(key, _)| known.as_ref().and_then(|v| v.get(key)).is_some());
+    for (key, _) in &retired {
+        tracing::warn!(key = %key, "stored threshold override names a retired threshold; ignored");
+    }
+    kept
 }
 
 /// Sets one threshold after checking that the result is a valid configuration.
@@ -89,8 +102,8 @@ pub async fn set(
     raw: &str,
     staff_id: i32,
 ) -> Result<(), ThresholdError> {
-    let mut all: Vec<(String, String)> =
-        overrides(db).await?.into_iter().filter(|r| r.key != key).map(|r| (r.key, r.value)).collect();
+    let stored = overrides(db).await?.into_iter().filter(|r| r.key != key).map(|r| (r.key, r.value));
+    let mut all = current(base, stored.collect());
     all.push((key.to_string(), raw.trim().to_string()));
     merge(base, &all)?;
     let row = threshold_override::ActiveModel {
@@ -142,6 +155,18 @@ mod tests {
     fn an_override_replaces_the_configured_value() {
         assert_eq!(one("max_skew_deg_pass", "1.5").unwrap().max_skew_deg_pass, 1.5);
         assert_eq!(one("number_read_heights_px", "[30, 40]").unwrap().number_read_heights_px, vec![30, 40]);
+    }
+
+    #[test]
+    fn a_stored_override_of_a_retired_threshold_is_set_aside_not_fatal() {
+        let base = PipelineConfig::default();
+        let stored = vec![
+            ("orientation_min_flush_margin".to_string(), "0.2".to_string()),
+            ("max_skew_deg_pass".to_string(), "1.5".to_string()),
+        ];
+        let kept = current(&base, stored);
+        assert_eq!(kept, vec![("max_skew_deg_pass".to_string(), "1.5".to_string())]);
+        assert_eq!(merge(&base, &kept).unwrap().max_skew_deg_pass, 1.5);
     }
 
     #[test]
