@@ -33,7 +33,7 @@ fn stages(page: &Page, kind: DocKind, cfg: &PipelineConfig) -> Vec<(&'static str
     let mut out = Vec::new();
     let dpi = pipeline::checks::resolution::check(page, cfg).value.dpi;
     let t = Instant::now();
-    let ink = skew::coarse_points(page, cfg);
+    let ink = skew::coarse_points(page);
     out.push(("ink points", ms(t)));
     let t = Instant::now();
     let glyph_points = glyphs::points(page, dpi, cfg);
@@ -99,7 +99,7 @@ fn main() {
                 let decoded = decode::decode(&bytes, &cfg).expect("decodes");
                 dec.push(ms(t));
                 let t = Instant::now();
-                let page = Page::new(decoded.rgb, decoded.grayscale_source);
+                let page = Page::new(decoded.rgb, decoded.grayscale_source, &cfg);
                 let page_ms = ms(t);
                 stage_ms.push([vec![("page", page_ms)], stages(&page, kind, &cfg)].concat());
                 let t = Instant::now();

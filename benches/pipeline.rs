@@ -91,7 +91,7 @@ fn main() {
     let (mut render, mut search) = (Vec::new(), Vec::new());
     for case in &cases {
         let decoded = pipeline::decode::decode(&case.bytes, &cfg).expect("decodes");
-        let page = pipeline::page::Page::new(decoded.rgb, decoded.grayscale_source);
+        let page = pipeline::page::Page::new(decoded.rgb, decoded.grayscale_source, &cfg);
         let frame = Frame::new(page.rgb.width(), page.rgb.height(), 0, 0.0);
         let scale = f64::from(cfg.number_search_dpi) / f64::from(case.truth.dpi);
         let t = Instant::now();

@@ -86,7 +86,7 @@ fn examine(
 ) -> Result<Checks, OcrError> {
     let resolution = checks::resolution::check(page, cfg);
     let dpi = resolution.value.dpi;
-    let ink = checks::skew::coarse_points(page, cfg);
+    let ink = checks::skew::coarse_points(page);
     let glyphs = checks::glyphs::points(page, dpi, cfg);
     let mut orientation = checks::orientation::check(page, &glyphs, dpi, cfg);
     let mut skew = checks::skew::check(page, &ink, orientation.value.quarter_turns(), cfg);
@@ -166,7 +166,7 @@ pub fn run_with(
     let checks = match decode::decode(bytes, cfg) {
         Err((e, info)) => Checks::format_only(Finding::with(Status::Fail, e.code(), e.message_zh(), info)),
         Ok(decoded) => {
-            let page = page::Page::new(decoded.rgb, decoded.grayscale_source);
+            let page = page::Page::new(decoded.rgb, decoded.grayscale_source, cfg);
             examine(&page, decoded.info, kind, ocr, cfg)?
         }
     };
@@ -185,4 +185,4 @@ pub fn run_with(
 }
 
 /// Stored with each report so a re-run after an algorithm change can be told apart.
-pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p7");
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p8");

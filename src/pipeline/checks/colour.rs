@@ -4,25 +4,33 @@
 
 use crate::pipeline::DocKind;
 use crate::pipeline::config::PipelineConfig;
-use crate::pipeline::page::Page;
+use crate::pipeline::page::{Page, mark};
 use crate::pipeline::report::{Colour, Finding, Status};
+use multiversion::multiversion;
 
-/// Share of pixels (sampled on a 2-pixel grid) with chroma ≥ `min_chroma`.
-pub fn coloured_fraction(page: &Page, min_chroma: u8) -> f64 {
-    let w = page.rgb.width().max(1) as usize;
-    let (mut coloured, mut total) = (0u64, 0u64);
-    for row in page.rgb.as_raw().chunks_exact(3 * w).step_by(2) {
-        for p in row.chunks_exact(3).step_by(2) {
-            let chroma = p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]);
-            coloured += u64::from(chroma >= min_chroma);
-            total += 1;
-        }
-    }
+/// Share of pixels (sampled on a 2-pixel grid) marked coloured ([`mark::COLOURED`], at the
+/// configured chroma).
+pub fn coloured_fraction(page: &Page) -> f64 {
+    let (coloured, total) = count_coloured(page.marks.as_raw(), page.marks.width() as usize);
     coloured as f64 / total.max(1) as f64
 }
 
+/// (coloured, counted) pixels of every other row and column of the marks of a page `w` wide.
+#[multiversion(targets("x86_64+avx2"))]
+fn count_coloured(marks: &[u8], w: usize) -> (u64, u64) {
+    let (mut coloured, mut total) = (0u64, 0u64);
+    for row in marks.chunks_exact(w.max(1)).step_by(2) {
+        let pairs = row.chunks_exact(2);
+        let odd = pairs.remainder().first().copied().unwrap_or(0);
+        let n = pairs.fold(u32::from(odd & mark::COLOURED), |n, m| n + u32::from(m[0] & mark::COLOURED));
+        coloured += u64::from(n / u32::from(mark::COLOURED));
+        total += row.len().div_ceil(2) as u64;
+    }
+    (coloured, total)
+}
+
 pub fn check(page: &Page, kind: DocKind, cfg: &PipelineConfig) -> Finding<Colour> {
-    let fraction = if page.grayscale_source { 0.0 } else { coloured_fraction(page, cfg.colour_min_chroma) };
+    let fraction = if page.grayscale_source { 0.0 } else { coloured_fraction(page) };
     let is_colour = fraction >= cfg.colour_min_fraction;
     let value = Colour { is_colour, coloured_fraction: (fraction * 1e5).round() / 1e5 };
     match (is_colour, kind.requires_seal()) {
@@ -52,7 +60,7 @@ mod tests {
                 _ => Rgb([250, 249, 247]),
             }
         });
-        Page::new(img, gray_source)
+        Page::new(img, gray_source, &PipelineConfig::default())
     }
 
     #[test]

@@ -132,7 +132,7 @@ mod tests {
             let v = (base + light(x, y)).clamp(0, 255) as u8;
             Rgb([v, v, v])
         });
-        Page::new(img, false)
+        Page::new(img, false, &PipelineConfig::default())
     }
 
     fn status(p: &Page) -> (Status, Option<&'static str>) {

@@ -7,12 +7,11 @@
 //! photos and the rim of a dark background are longer than any character and would otherwise
 //! outweigh the text lines.
 
-use super::components;
-use super::seal::is_seal_ink;
 use super::skew::Points;
+use super::{components, max_filter};
 use crate::pipeline::config::PipelineConfig;
-use crate::pipeline::page::Page;
-use image::{GrayImage, Luma};
+use crate::pipeline::page::{Page, mark};
+use image::GrayImage;
 
 /// Glyph pixels of the quarter-size page, relative to its centre.
 pub fn points(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Points {
@@ -53,48 +52,21 @@ fn ink_mask(page: &Page, px_per_mm: f64, cfg: &PipelineConfig) -> GrayImage {
     let paper = max_filter(small, r);
     let contrast = f64::from(page.paper_luma.saturating_sub(page.ink_luma));
     let delta = (contrast * cfg.glyph_min_contrast_share).max(8.0);
-    let f = (1.0 / page.small_scale) as u32;
-    GrayImage::from_fn(w, h, |x, y| {
-        let v = f64::from(small.get_pixel(x, y)[0]);
-        let (fx, fy) = ((x * f + f / 2).min(page.width() - 1), (y * f + f / 2).min(page.height() - 1));
-        let ink = v + delta < f64::from(paper.get_pixel(x, y)[0])
-            && !is_seal_ink(page.rgb.get_pixel(fx, fy).0, cfg.seal_min_redness);
-        Luma([if ink { 255 } else { 0 }])
-    })
-}
-
-/// The brightest value within `r` pixels (a square window), rows then columns.
-fn max_filter(img: &GrayImage, r: u32) -> GrayImage {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let r = r as usize;
-    let mut across = vec![0u8; w * h];
-    for (src, dst) in img.as_raw().chunks_exact(w.max(1)).zip(across.chunks_exact_mut(w.max(1))) {
-        for (x, v) in dst.iter_mut().enumerate() {
-            *v = src[x.saturating_sub(r)..=(x + r).min(w - 1)].iter().copied().max().unwrap_or(0);
+    // Darker than the paper by more than `delta`: by at least the next whole level.
+    let darker = (delta.floor() + 1.0).min(256.0) as u16;
+    let f = (1.0 / page.small_scale) as usize;
+    let (fw, fh) = (page.marks.width() as usize, page.marks.height() as usize);
+    // The full-resolution pixel at the centre of each small one tells seal red.
+    let centre = |i: usize, n: usize| (i * f + f / 2).min(n - 1);
+    let cols: Vec<usize> = (0..w as usize).map(|x| centre(x, fw)).collect();
+    let mut out = vec![0u8; (w * h) as usize];
+    let rows = out.chunks_exact_mut(w.max(1) as usize).zip(small.rows()).zip(paper.rows());
+    for (y, ((dst, row), bright)) in rows.enumerate() {
+        let marks = &page.marks.as_raw()[centre(y, fh) * fw..][..fw];
+        for (((d, v), p), &fx) in dst.iter_mut().zip(row).zip(bright).zip(&cols) {
+            let ink = u16::from(p[0].saturating_sub(v[0])) >= darker && marks[fx] & mark::SEAL == 0;
+            *d = if ink { 255 } else { 0 };
         }
     }
-    // Down the columns a whole row at a time, so the inner loop runs along memory.
-    let mut out = vec![0u8; w * h];
-    for (y, dst) in out.chunks_exact_mut(w.max(1)).enumerate() {
-        for row in across.chunks_exact(w.max(1)).take((y + r).min(h - 1) + 1).skip(y.saturating_sub(r)) {
-            dst.iter_mut().zip(row).for_each(|(d, &s)| *d = (*d).max(s));
-        }
-    }
-    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn max_filter_spreads_the_brightest_pixel_over_its_window() {
-        let mut img = GrayImage::from_pixel(9, 7, Luma([10]));
-        img.put_pixel(4, 3, Luma([200]));
-        let m = max_filter(&img, 2);
-        assert_eq!(m.get_pixel(2, 1)[0], 200);
-        assert_eq!(m.get_pixel(6, 5)[0], 200);
-        assert_eq!(m.get_pixel(1, 3)[0], 10);
-        assert_eq!(m.get_pixel(4, 0)[0], 10);
-    }
+    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
 }

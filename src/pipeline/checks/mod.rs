@@ -15,6 +15,7 @@ pub mod skew;
 
 use image::{GrayImage, ImageBuffer, Luma};
 use imageproc::region_labelling::{Connectivity, connected_components};
+use multiversion::multiversion;
 
 /// Component labels per pixel (0 = background).
 pub(crate) type Labels = ImageBuffer<Luma<u32>, Vec<u32>>;
@@ -68,4 +69,61 @@ pub(crate) fn hist_quantile(hist: &[u32; 256], q: f64) -> u8 {
         }
     }
     255
+}
+
+/// The brightest value within `r` pixels (a square window), rows then columns. On a mask,
+/// a dilation by a (2r + 1)-pixel square.
+#[multiversion(targets("x86_64+avx2"))]
+pub(crate) fn max_filter(img: &GrayImage, r: u32) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let r = r as usize;
+    // Along the rows by whole shifted rows too (one vector max per shift), window clipped at
+    // the ends.
+    let mut across = img.as_raw().clone();
+    for (src, dst) in img.as_raw().chunks_exact(w.max(1)).zip(across.chunks_exact_mut(w.max(1))) {
+        for k in 1..=r.min(w.saturating_sub(1)) {
+            dst[..w - k].iter_mut().zip(&src[k..]).for_each(|(d, &s)| *d = (*d).max(s));
+            dst[k..].iter_mut().zip(src).for_each(|(d, &s)| *d = (*d).max(s));
+        }
+    }
+    // Down the columns a whole row at a time, so the inner loop runs along memory.
+    let mut out = vec![0u8; w * h];
+    for (y, dst) in out.chunks_exact_mut(w.max(1)).enumerate() {
+        for row in across.chunks_exact(w.max(1)).take((y + r).min(h - 1) + 1).skip(y.saturating_sub(r)) {
+            dst.iter_mut().zip(row).for_each(|(d, &s)| *d = (*d).max(s));
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    #[test]
+    fn max_filter_is_the_maximum_over_the_clipped_window() {
+        let img = GrayImage::from_fn(23, 17, |x, y| Luma([((x * 37 + y * 91 + x * y * 13) % 251) as u8]));
+        for r in [0, 1, 2, 5, 30] {
+            let m = max_filter(&img, r);
+            for (x, y, v) in m.enumerate_pixels() {
+                let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
+                let (x1, y1) = ((x + r).min(22), (y + r).min(16));
+                let want = (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| (x, y)));
+                let want = want.map(|(x, y)| img.get_pixel(x, y)[0]).max();
+                assert_eq!(Some(v[0]), want, "r {r} at {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn max_filter_spreads_the_brightest_pixel_over_its_window() {
+        let mut img = GrayImage::from_pixel(9, 7, Luma([10]));
+        img.put_pixel(4, 3, Luma([200]));
+        let m = max_filter(&img, 2);
+        assert_eq!(m.get_pixel(2, 1)[0], 200);
+        assert_eq!(m.get_pixel(6, 5)[0], 200);
+        assert_eq!(m.get_pixel(1, 3)[0], 10);
+        assert_eq!(m.get_pixel(4, 0)[0], 10);
+    }
 }

@@ -9,27 +9,14 @@
 //! imprint does not matter: the ring around it stays red.
 
 use image::{GrayImage, Luma};
-use imageproc::distance_transform::Norm;
-use imageproc::morphology::dilate;
+use multiversion::multiversion;
 
 use super::seal_text::{company_likeness, han, is_special_purpose};
-use super::{Component, Labels, components};
+use super::{Component, Labels, components, max_filter};
 use crate::pipeline::DocKind;
 use crate::pipeline::config::PipelineConfig;
-use crate::pipeline::page::Page;
+use crate::pipeline::page::{BlockSums, Page, mark};
 use crate::pipeline::report::{Finding, PrintedBy, PrintedSeal, Seal, SealFound, SealShape, Status};
-
-/// Seal ink at a given redness.
-pub(crate) fn is_seal_ink(p: [u8; 3], min_redness: u8) -> bool {
-    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
-    r - g.max(b) >= i32::from(min_redness) && r >= 90
-}
-
-/// The gold of the printed national emblem.
-fn is_gold(p: [u8; 3]) -> bool {
-    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
-    r >= 150 && g >= 110 && b < g - 40 && r - g < 80
-}
 
 /// Seal ink per 0.5 mm cell.
 pub struct RedMap {
@@ -46,29 +33,10 @@ impl RedMap {
         let cell = ((dpi * 0.5 / 25.4).round() as u32).max(1);
         let (w, h) = page.rgb.dimensions();
         let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
-        let (mut red, mut gold) = (vec![0u32; (cw * ch) as usize], vec![0u32; (cw * ch) as usize]);
-        let (cell_us, cw_us) = (cell as usize, cw as usize);
-        for (y, row) in page.rgb.as_raw().chunks_exact(3 * w.max(1) as usize).enumerate() {
-            let base = y / cell_us * cw_us;
-            let cells = row.chunks(3 * cell_us);
-            for ((r, g), block) in red[base..base + cw_us].iter_mut().zip(&mut gold[base..]).zip(cells) {
-                // Counted in registers, then added: adding to the cell per pixel chains every
-                // pixel on a store and a load.
-                let (mut nr, mut ng) = (0u32, 0u32);
-                for p in block.chunks_exact(3) {
-                    let p = [p[0], p[1], p[2]];
-                    // What both need (red at least 90; redder than green and blue, or green
-                    // well above blue) rules out paper and black ink in one predictable branch.
-                    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
-                    if r < 90 || (r - g.max(b) < i32::from(cfg.seal_min_redness) && g - b <= 40) {
-                        continue;
-                    }
-                    nr += u32::from(is_seal_ink(p, cfg.seal_min_redness));
-                    ng += u32::from(is_gold(p));
-                }
-                (*r, *g) = (*r + nr, *g + ng);
-            }
-        }
+        let mut cells = BlockSums::new(w, h, cell);
+        count_cells(page.marks.as_raw(), &mut cells, &mut vec![0; w as usize]);
+        let (red, gold): (Vec<u32>, Vec<u32>) =
+            cells.finish().into_iter().map(|n| (n & 0xffff, n >> 16)).unzip();
         let need = (f64::from(cell * cell) * cfg.seal_min_cell_fraction).ceil() as u32;
         let mask = GrayImage::from_fn(cw, ch, |x, y| {
             Luma([if red[(y * cw + x) as usize] >= need { 255 } else { 0 }])
@@ -90,32 +58,43 @@ impl RedMap {
     }
 }
 
+/// Seal-ink and gold pixels of each cell of the page's marks, packed as red + gold << 16 (a
+/// cell holds far fewer than 65536 pixels).
+#[multiversion(targets("x86_64+avx2"))]
+fn count_cells(marks: &[u8], cells: &mut BlockSums, packed: &mut [u32]) {
+    for row in marks.chunks_exact(packed.len().max(1)) {
+        for (f, &m) in packed.iter_mut().zip(row) {
+            *f = u32::from(m & mark::SEAL) | (u32::from((m & mark::GOLD) >> 1) << 16);
+        }
+        cells.add_row(packed);
+    }
+}
+
 /// Clears runs of set cells longer than `max` along rows and along columns (printed lines).
 fn without_long_runs(mask: &GrayImage, max: u32) -> GrayImage {
-    let (w, h) = mask.dimensions();
-    let mut out = mask.clone();
-    let mut clear = |coords: &mut dyn Iterator<Item = (u32, u32)>| {
-        let mut run: Vec<(u32, u32)> = Vec::new();
-        for (x, y) in coords.chain(std::iter::once((u32::MAX, u32::MAX))) {
-            if x != u32::MAX && mask.get_pixel(x, y)[0] > 0 {
-                run.push((x, y));
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    let src = mask.as_raw();
+    let mut out = src.clone();
+    // One line of cells, `len` long, the i-th at `at(i)`: runs longer than `max` cleared.
+    let mut clear = |len: usize, at: &dyn Fn(usize) -> usize| {
+        let mut start = 0;
+        for i in 0..=len {
+            if i < len && src[at(i)] > 0 {
                 continue;
             }
-            if run.len() as u32 > max {
-                for &(rx, ry) in &run {
-                    out.put_pixel(rx, ry, Luma([0]));
-                }
+            if i - start > max as usize {
+                (start..i).for_each(|k| out[at(k)] = 0);
             }
-            run.clear();
+            start = i + 1;
         }
     };
     for y in 0..h {
-        clear(&mut (0..w).map(|x| (x, y)));
+        clear(w, &|x| y * w + x);
     }
     for x in 0..w {
-        clear(&mut (0..h).map(|y| (x, y)));
+        clear(h, &|y| y * w + x);
     }
-    out
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| mask.clone())
 }
 
 /// Share of 72 rays from the centre that meet the group's ink in the outer fifth of the
@@ -172,7 +151,7 @@ pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
     let cell_mm = f64::from(map.cell) * 25.4 / dpi;
     let max_cells = (cfg.seal_max_size_mm / cell_mm).ceil() as u32;
     let mask = without_long_runs(&map.mask, max_cells);
-    let joined = dilate(&mask, Norm::LInf, 2);
+    let joined = max_filter(&mask, 2);
     let (labels, groups) = components(&joined, |x, y| mask.get_pixel(x, y)[0] > 0);
     let mut found = Vec::new();
     for g in &groups {

@@ -8,14 +8,13 @@
 //! imprint touches or crosses it (勿压线).
 
 use image::{GrayImage, Luma};
-use imageproc::distance_transform::Norm;
 use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
-use imageproc::morphology::dilate;
 
-use super::components;
-use super::seal::is_seal_ink;
+use multiversion::multiversion;
+
+use super::{components, max_filter};
 use crate::pipeline::config::PipelineConfig;
-use crate::pipeline::page::Page;
+use crate::pipeline::page::{BlockSums, Page, mark};
 use crate::pipeline::report::{BBox, Finding, SealBox, SealBoxes, SealFound, Status};
 
 /// Levelling rotation of the quarter-size page about its centre.
@@ -48,77 +47,72 @@ impl Level {
 
 /// Quarter-size cells holding any dark, non-red pixel (a thin, tilted line stays unbroken,
 /// where averaging would wash it out).
-fn ink_mask(page: &Page, min_redness: u8) -> GrayImage {
+fn ink_mask(page: &Page) -> GrayImage {
     let f = (1.0 / page.small_scale) as u32;
-    let (w, h) = page.small.dimensions();
-    let mut mask = GrayImage::new(w, h);
-    for (y, row) in page.luma.rows().enumerate() {
-        for (x, p) in row.enumerate() {
-            let (x, y) = (x as u32, y as u32);
-            if p[0] < page.ink_threshold && !is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness) {
-                mask.put_pixel((x / f).min(w - 1), (y / f).min(h - 1), Luma([255]));
-            }
+    let (w, h) = page.marks.dimensions();
+    let mut cells = BlockSums::new(w, h, f);
+    count_ink(page.marks.as_raw(), &mut cells, &mut vec![0; w as usize]);
+    let cells = cells.finish();
+    let (sw, sh) = (w.div_ceil(f).max(1), h.div_ceil(f).max(1));
+    GrayImage::from_fn(sw, sh, |x, y| Luma([if cells[(y * sw + x) as usize] > 0 { 255 } else { 0 }]))
+}
+
+/// Ink pixels ([`mark::INK`]) of each cell of the page's marks.
+#[multiversion(targets("x86_64+avx2"))]
+fn count_ink(marks: &[u8], cells: &mut BlockSums, flags: &mut [u16]) {
+    for row in marks.chunks_exact(flags.len().max(1)) {
+        for (f, &m) in flags.iter_mut().zip(row) {
+            *f = u16::from(m & mark::INK);
         }
+        cells.add_row(flags);
     }
-    mask
 }
 
 /// Keeps runs of ink at least `min_len` long (gaps of one pixel bridged) along rows and columns.
 fn long_lines(mask: &GrayImage, min_len: u32) -> GrayImage {
-    let (w, h) = mask.dimensions();
-    let mut out = GrayImage::new(w, h);
-    let mut scan = |points: Vec<(u32, u32)>| {
-        let mut run: Option<(usize, usize)> = None;
-        for (i, &(x, y)) in points.iter().enumerate() {
-            if mask.get_pixel(x, y)[0] == 0 {
-                continue;
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    let src = mask.as_raw();
+    let mut out = vec![0u8; w * h];
+    // One line of pixels, `len` long, the i-th at `at(i)`.
+    let mut scan = |len: usize, at: &dyn Fn(usize) -> usize| {
+        let mut keep = |run: Option<(usize, usize)>| {
+            if let Some((first, last)) = run.filter(|(first, last)| last - first + 1 >= min_len as usize) {
+                (first..=last).for_each(|i| out[at(i)] = 255);
             }
+        };
+        let mut run: Option<(usize, usize)> = None;
+        for i in (0..len).filter(|&i| src[at(i)] != 0) {
             run = match run {
-                Some((s, last)) if i - last <= 2 => Some((s, i)),
+                Some((first, last)) if i - last <= 2 => Some((first, i)),
                 other => {
-                    flush(&mut out, &points, other, min_len);
+                    keep(other);
                     Some((i, i))
                 }
             };
         }
-        flush(&mut out, &points, run, min_len);
+        keep(run);
     };
     for y in 0..h {
-        scan((0..w).map(|x| (x, y)).collect());
+        scan(w, &|x| y * w + x);
     }
     for x in 0..w {
-        scan((0..h).map(|y| (x, y)).collect());
+        scan(h, &|y| y * w + x);
     }
-    out
-}
-
-fn flush(out: &mut GrayImage, points: &[(u32, u32)], run: Option<(usize, usize)>, min_len: u32) {
-    if let Some((s, last)) = run
-        && (last - s + 1) as u32 >= min_len
-    {
-        for &(x, y) in &points[s..=last] {
-            out.put_pixel(x, y, Luma([255]));
-        }
-    }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
 }
 
 /// The boxes as rectangles of the levelled quarter-size image: (x0, y0, x1, y1).
 fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec<(f64, f64, f64, f64)> {
     let px_mm = 25.4 / (dpi * page.small_scale);
-    let mask = ink_mask(page, cfg.seal_min_redness);
+    let mask = ink_mask(page);
     let mask = if level.sin.abs() > 0.003 {
         let theta = level.sin.asin() as f32;
         // Thickened first: a one-cell line turned by nearest neighbour would break up.
-        rotate_about_center(
-            &dilate(&mask, Norm::LInf, 1),
-            theta,
-            Interpolation::Nearest,
-            Border::Constant(Luma([0])),
-        )
+        rotate_about_center(&max_filter(&mask, 1), theta, Interpolation::Nearest, Border::Constant(Luma([0])))
     } else {
         mask
     };
-    let lines = dilate(&long_lines(&mask, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), Norm::LInf, 1);
+    let lines = max_filter(&long_lines(&mask, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), 1);
     let (_, rects) = components(&lines, |_, _| true);
     let mut boxes: Vec<(f64, f64, f64, f64)> = rects
         .iter()
@@ -136,14 +130,7 @@ fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec
 /// Where seal ink comes within `clearance` pixels of the line from `a` to `b` (full
 /// resolution), after locating the line to the pixel within `search` pixels either side: the
 /// bounding box of that ink, or `None` when the line is clear.
-fn ink_on_line(
-    page: &Page,
-    a: (f64, f64),
-    b: (f64, f64),
-    search: f64,
-    clearance: f64,
-    min_redness: u8,
-) -> Option<BBox> {
+fn ink_on_line(page: &Page, a: (f64, f64), b: (f64, f64), search: f64, clearance: f64) -> Option<BBox> {
     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
     if len < 1.0 {
         return None;
@@ -176,7 +163,7 @@ fn ink_on_line(
     }
     let on: Vec<f64> = profile.iter().filter(|p| p.1 * 2 >= peak).map(|p| p.0).collect();
     let (lo, hi) = (on[0] - clearance, on[on.len() - 1] + clearance);
-    let red = |x: u32, y: u32| is_seal_ink(page.rgb.get_pixel(x, y).0, min_redness);
+    let red = |x: u32, y: u32| page.marks.get_pixel(x, y)[0] & mark::SEAL != 0;
     let (mut hits, mut min, mut max) = (0usize, (u32::MAX, u32::MAX), (0u32, 0u32));
     let mut o = lo.floor();
     while o <= hi.ceil() {
@@ -237,7 +224,6 @@ pub fn check(
                     corners[(i + 1) % 4],
                     1.5 * px_per_mm,
                     cfg.seal_box_line_clearance_mm * px_per_mm,
-                    cfg.seal_min_redness,
                 )
             })
             .collect();

@@ -7,9 +7,8 @@
 //! 0.1° and ±0.12° at 0.01° on the full image — and refined by a parabola through the best
 //! three fine scores.
 
-use super::seal::is_seal_ink;
 use crate::pipeline::config::PipelineConfig;
-use crate::pipeline::page::Page;
+use crate::pipeline::page::{Page, mark};
 use crate::pipeline::report::{Finding, Skew, Status};
 
 /// Points whose projection profiles are compared, relative to the image centre.
@@ -23,23 +22,21 @@ pub struct Points {
 
 /// Ink pixels (of the full image or the small copy), excluding seal red, keeping every
 /// `step`-th row and column.
-pub(crate) fn dark_points(
-    page: &Page,
-    full_res: bool,
-    step: u32,
-    max_points: usize,
-    min_redness: u8,
-) -> Points {
+pub(crate) fn dark_points(page: &Page, full_res: bool, step: u32, max_points: usize) -> Points {
     let (xs, ys) = (&mut Vec::new(), &mut Vec::new());
     if full_res {
-        let threshold = page.ink_threshold;
         let (w, h) = page.luma.dimensions();
         let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-        let rows = page.luma.as_raw().chunks_exact(w.max(1) as usize);
-        let rgb_rows = page.rgb.as_raw().chunks_exact(3 * w.max(1) as usize);
-        for (y, (row, rgb)) in rows.zip(rgb_rows).enumerate().step_by(step as usize) {
-            for (x, &v) in row.iter().enumerate().step_by(step as usize) {
-                if v < threshold && !is_seal_ink([rgb[3 * x], rgb[3 * x + 1], rgb[3 * x + 2]], min_redness) {
+        let rows = page.marks.as_raw().chunks_exact(w.max(1) as usize);
+        for (y, row) in rows.enumerate().step_by(step as usize) {
+            // Ink is sparse: eight pixels at a time are passed over while none is ink.
+            for (x0, eight) in row.chunks(8).enumerate().map(|(i, c)| (8 * i, c)) {
+                if eight.iter().fold(0, |a, &m| a | m) & mark::INK == 0 {
+                    continue;
+                }
+                for (x, _) in
+                    (x0..).zip(eight).filter(|(x, m)| *x % step as usize == 0 && *m & mark::INK != 0)
+                {
                     xs.push(x as f32 - cx);
                     ys.push(y as f32 - cy);
                 }
@@ -55,7 +52,7 @@ pub(crate) fn dark_points(
                 let (fx, fy) =
                     ((x * f + f / 2).min(page.width() - 1), (y * f + f / 2).min(page.height() - 1));
                 if page.small.get_pixel(x, y)[0] < threshold
-                    && !is_seal_ink(page.rgb.get_pixel(fx, fy).0, min_redness)
+                    && page.marks.get_pixel(fx, fy)[0] & mark::SEAL == 0
                 {
                     xs.push(x as f32 - cx);
                     ys.push(y as f32 - cy);
@@ -99,27 +96,58 @@ impl Points {
 
 /// How peaked the profile is when lines run at `deg` (counter-clockwise positive); `offset`
 /// keeps every projection of the points at a positive bin ([`Points::offset`]).
-fn score(points: &Points, deg: f64, offset: f32, bins: &mut Vec<u32>) -> f64 {
+fn score(points: &Points, deg: f64, offset: f32, scratch: &mut Scratch) -> f64 {
     let t = deg.to_radians();
     let (s, c) = (t.sin() as f32 * points.span, t.cos() as f32 * points.span);
+    // The bin of every point first, in one loop that vectorises; then the counting, where
+    // neighbouring points mostly fall into the same bin and counting them one after another
+    // would chain every increment on the one before: four quarters of the points are taken in
+    // turn instead, and fall far apart.
+    let at = &mut scratch.at;
+    at.clear();
+    // A line rising to the right (counter-clockwise) has y falling as x grows: y·cos + x·sin is
+    // constant along it exactly when the angle matches.
+    at.resize(points.xs.len(), 0);
+    for ((bin, x), y) in at.iter_mut().zip(&points.xs).zip(&points.ys) {
+        let v = y * c + x * s + offset;
+        // SAFETY: `v` is finite and between 0 and the bins' length (`offset` holds every
+        // projection of the points at a positive bin), where the unchecked conversion is the
+        // same as `as`; `as` checks for NaN and overflow pixel by pixel and cannot vectorise.
+        debug_assert!(v.is_finite() && v >= 0.0 && v < 2.0 * offset + 4.0, "{v} outside the bins");
+        *bin = unsafe { v.to_int_unchecked::<i32>() } as u32;
+    }
+    let bins = &mut scratch.bins;
     bins.clear();
     bins.resize((2.0 * offset) as usize + 4, 0);
-    for (x, y) in points.xs.iter().zip(&points.ys) {
-        // A line rising to the right (counter-clockwise) has y falling as x grows: y·cos + x·sin
-        // is constant along it exactly when the angle matches.
-        let v = y * c + x * s + offset;
+    let quarter = at.len() / 4;
+    let (quarters, rest) = at.split_at(4 * quarter);
+    let (a, b) = quarters.split_at(2 * quarter);
+    let ((a0, a1), (b0, b1)) = (a.split_at(quarter), b.split_at(quarter));
+    for i in 0..quarter {
+        for v in [a0[i], a1[i], b0[i], b1[i]] {
+            bins[v as usize] += 1;
+        }
+    }
+    for &v in rest {
         bins[v as usize] += 1;
     }
     bins.iter().map(|&n| f64::from(n) * f64::from(n)).sum()
 }
 
+/// Buffers the scores of one search share.
+#[derive(Default)]
+struct Scratch {
+    at: Vec<u32>,
+    bins: Vec<u32>,
+}
+
 /// Best angle in `lo..=hi` stepping `step`, with all scores.
 pub(crate) fn search(points: &Points, lo: f64, hi: f64, step: f64) -> (f64, Vec<(f64, f64)>) {
-    let mut bins = Vec::new();
+    let mut scratch = Scratch::default();
     let n = ((hi - lo) / step).round() as i64;
     let offset = points.offset();
     let scores: Vec<(f64, f64)> =
-        (0..=n).map(|i| lo + i as f64 * step).map(|a| (a, score(points, a, offset, &mut bins))).collect();
+        (0..=n).map(|i| lo + i as f64 * step).map(|a| (a, score(points, a, offset, &mut scratch))).collect();
     let best = scores.iter().cloned().fold((0.0, f64::MIN), |b, s| if s.1 > b.1 { s } else { b });
     (best.0, scores)
 }
@@ -139,8 +167,8 @@ fn refine(scores: &[(f64, f64)], best: f64, step: f64) -> f64 {
 }
 
 /// The quarter-size ink points the coarse searches of orientation and skew share.
-pub fn coarse_points(page: &Page, cfg: &PipelineConfig) -> Points {
-    dark_points(page, false, 1, 200_000, cfg.seal_min_redness)
+pub fn coarse_points(page: &Page) -> Points {
+    dark_points(page, false, 1, 200_000)
 }
 
 /// Measured skew and the peak-to-median ratio of the coarse profile scores; `coarse` are the
@@ -158,7 +186,7 @@ pub fn measure(page: &Page, coarse: &Points, quarter_turns: u8, cfg: &PipelineCo
     let confidence = if median > 0.0 { sorted[sorted.len() - 1] / median } else { 0.0 };
 
     let step = if page.width().max(page.height()) > 3000 { 2 } else { 1 };
-    let fine_pts = dark_points(page, true, step, 600_000, cfg.seal_min_redness).turned(quarter_turns);
+    let fine_pts = dark_points(page, true, step, 600_000).turned(quarter_turns);
     let (mid, _) = search(&fine_pts, coarse - 0.6, coarse + 0.6, 0.1);
     let (fine, fine_scores) = search(&fine_pts, mid - 0.12, mid + 0.12, 0.01);
     Some((refine(&fine_scores, fine, 0.01), confidence))

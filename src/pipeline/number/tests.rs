@@ -23,7 +23,7 @@ fn id_page() -> Page {
     let (img, _) = id_card_copy(&fonts, 200, ID, true, 7);
     let bytes = crate::fixtures::degrade::jpeg(&img, 90);
     let decoded = decode::decode(&bytes, &PipelineConfig::default()).expect("decodes");
-    Page::new(decoded.rgb, decoded.grayscale_source)
+    Page::new(decoded.rgb, decoded.grayscale_source, &PipelineConfig::default())
 }
 
 fn read(page: &Page, typed: &str, engine_says: &str) -> (Finding<Numbers>, usize) {
