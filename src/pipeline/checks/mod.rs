@@ -14,7 +14,6 @@ pub mod seal_text;
 pub mod skew;
 
 use image::{GrayImage, ImageBuffer, Luma};
-use imageproc::region_labelling::{Connectivity, connected_components};
 use multiversion::multiversion;
 
 /// Component labels per pixel (0 = background).
@@ -33,7 +32,7 @@ pub(crate) struct Component {
 /// `counts` holds (so a closing that joins parts does not widen the bounds); components with
 /// no such pixel are left out.
 pub(crate) fn components(joined: &GrayImage, counts: impl Fn(u32, u32) -> bool) -> (Labels, Vec<Component>) {
-    let labels = connected_components(joined, Connectivity::Eight, Luma([0u8]));
+    let labels = label_eight_connected(joined);
     let mut all: Vec<Component> = Vec::new();
     for (x, y, l) in labels.enumerate_pixels() {
         let label = l[0];
@@ -55,6 +54,69 @@ pub(crate) fn components(joined: &GrayImage, counts: impl Fn(u32, u32) -> bool) 
     }
     all.retain(|c| c.label > 0);
     (labels, all)
+}
+
+/// Labels of the 8-connected components of the set pixels, 1, 2, … in the raster order of
+/// their first pixel (0 = background): the labelling imageproc's `connected_components` gives,
+/// found on runs of set pixels instead of single pixels. A run is united with every run of the
+/// row above that touches it, diagonals included; a page has hundreds of times fewer runs than
+/// pixels, so the union-find is small and the image is read and written once each.
+pub(crate) fn label_eight_connected(img: &GrayImage) -> Labels {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    // Runs as (row, first x, last x), row by row; `parent` is their union-find forest.
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+    let mut parent: Vec<u32> = Vec::new();
+    let root = |parent: &mut Vec<u32>, mut i: u32| {
+        while parent[i as usize] != i {
+            let up = parent[parent[i as usize] as usize];
+            parent[i as usize] = up;
+            i = up;
+        }
+        i
+    };
+    let mut above = 0..0;
+    for (y, row) in img.as_raw().chunks_exact(w.max(1)).enumerate() {
+        let start = runs.len();
+        let mut x = 0;
+        while x < w {
+            if row[x] == 0 {
+                x += 1;
+                continue;
+            }
+            let first = x;
+            while x < w && row[x] != 0 {
+                x += 1;
+            }
+            let (first, last) = (first as u32, x as u32 - 1);
+            let id = runs.len() as u32;
+            runs.push((y as u32, first, last));
+            parent.push(id);
+            // Runs of the row above that touch this one, diagonals included.
+            for j in above.clone() {
+                let (_, a0, a1) = runs[j];
+                if a0 <= last + 1 && a1 + 1 >= first {
+                    let (ra, rb) = (root(&mut parent, j as u32), root(&mut parent, id));
+                    // The older run's root wins, so a component's root is its first run.
+                    let (keep, join) = if ra < rb { (ra, rb) } else { (rb, ra) };
+                    parent[join as usize] = keep;
+                }
+            }
+        }
+        above = start..runs.len();
+    }
+    let mut labels = Labels::new(w as u32, h as u32);
+    let mut number = vec![0u32; runs.len()];
+    let mut next = 0;
+    for (i, &(y, first, last)) in runs.iter().enumerate() {
+        let r = root(&mut parent, i as u32) as usize;
+        if number[r] == 0 {
+            next += 1;
+            number[r] = next;
+        }
+        let at = y as usize * w;
+        labels.as_mut()[at + first as usize..=at + last as usize].fill(number[r]);
+    }
+    labels
 }
 
 /// The `q`-quantile (0–1) of a 256-bin histogram.
@@ -100,6 +162,20 @@ pub(crate) fn max_filter(img: &GrayImage, r: u32) -> GrayImage {
 mod tests {
     use super::*;
     use image::Luma;
+
+    #[test]
+    fn run_labels_are_imageproc_labels() {
+        use imageproc::region_labelling::{Connectivity, connected_components};
+        let mut seed = 12345u32;
+        for density in [10, 40, 55, 70] {
+            let img = GrayImage::from_fn(61, 47, |_, _| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                Luma([if (seed >> 16) % 100 < density { 255 } else { 0 }])
+            });
+            let want = connected_components(&img, Connectivity::Eight, Luma([0u8]));
+            assert_eq!(label_eight_connected(&img).as_raw(), want.as_raw(), "density {density}");
+        }
+    }
 
     #[test]
     fn max_filter_is_the_maximum_over_the_clipped_window() {
