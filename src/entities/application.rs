@@ -42,6 +42,13 @@ pub struct Model {
     pub failing_checks: String,
     /// The applicant form's one-time key: a double-clicked submit creates one application.
     pub intake_key: Option<String>,
+    /// Whose key it is: `public` (the web form) or `staff:<id>` (an API account).
+    pub intake_scope: Option<String>,
+    /// SHA-256 of the form the key created: a retry must send the same form.
+    pub intake_hash: Option<String>,
+    /// The integration account that created it through the API (`None`: the public form or a
+    /// staff tool); such an account sees only its own applications.
+    pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

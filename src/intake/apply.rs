@@ -170,8 +170,56 @@ impl ApplyForm {
 pub enum ApplyError {
     #[error("the form has {} wrong fields", .0.len())]
     Invalid(FieldErrors),
+    /// The key was used before by this creator for a different form, or too long ago: never a
+    /// way to reach the application it created.
+    #[error("intake key already used for another form")]
+    KeyConflict,
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl ApplyError {
+    pub const CONFLICT_CODE: &'static str = "application.key_conflict";
+    pub const CONFLICT_ZH: &'static str =
+        "这份申请表已经提交过，内容与本次不同。如需另行申请，请重新打开申请页面填写";
+}
+
+/// Who is creating an application: the key deduplicates only the same creator's retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creator {
+    /// Anyone, through the web form (`/apply`).
+    Public,
+    /// A staff account through the intake API (an integration account or an admin).
+    Staff { id: i32, integration: bool },
+}
+
+impl Creator {
+    fn scope(self) -> String {
+        match self {
+            Self::Public => "public".into(),
+            Self::Staff { id, .. } => format!("staff:{id}"),
+        }
+    }
+
+    fn actor(self) -> Actor {
+        match self {
+            Self::Public => Actor::Applicant,
+            Self::Staff { id, .. } => Actor::Staff(id),
+        }
+    }
+}
+
+/// How long a public form's key answers its retry (a double click, a reload after a network
+/// error); an API account's key answers its own retries for good.
+const PUBLIC_KEY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+/// SHA-256 over every field of the form but the key: what a retry must repeat exactly.
+fn form_hash(form: &ApplyForm) -> String {
+    use sha2::Digest;
+    let mut f = form.clone();
+    f.key.clear();
+    let json = serde_json::to_vec(&f).unwrap_or_default();
+    hex::encode(sha2::Sha256::digest(&json))
 }
 
 /// The new application, or the one this form's key already created.
@@ -180,13 +228,31 @@ pub struct Created {
     pub already: bool,
 }
 
+/// What a key already stored by `creator` answers: the same form again is its retry, anything
+/// else a conflict.
+fn replay(existing: application::Model, creator: Creator, hash: &str) -> Result<Created, ApplyError> {
+    let fresh = chrono::Utc::now() - existing.created_at < PUBLIC_KEY_WINDOW;
+    let same = existing.intake_hash.as_deref() == Some(hash);
+    if same && (fresh || creator != Creator::Public) {
+        Ok(Created { application: existing, already: true })
+    } else {
+        Err(ApplyError::KeyConflict)
+    }
+}
+
 /// Checks `form` and creates the organisation (if its credit code is new) and the application.
-pub async fn create(db: &DatabaseConnection, form: &ApplyForm, actor: Actor) -> Result<Created, ApplyError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    form: &ApplyForm,
+    creator: Creator,
+) -> Result<Created, ApplyError> {
     let key = form.key.trim();
+    let scope = creator.scope();
+    let hash = form_hash(form);
     if !key.is_empty()
-        && let Some(existing) = by_key(db, key).await?
+        && let Some(existing) = by_key(db, &scope, key).await?
     {
-        return Ok(Created { application: existing, already: true });
+        return replay(existing, creator, &hash);
     }
     let v = form.check().map_err(ApplyError::Invalid)?;
     let now = chrono::Utc::now();
@@ -214,6 +280,7 @@ pub async fn create(db: &DatabaseConnection, form: &ApplyForm, actor: Actor) -> 
         }
     };
     let today = now.with_timezone(&crate::review::calendar::beijing()).date_naive();
+    let keyed = !key.is_empty();
     let app = application::ActiveModel {
         order_number: Set(OrderNumber::generate(today).as_str().into()),
         organisation_id: Set(org.id),
@@ -235,7 +302,13 @@ pub async fn create(db: &DatabaseConnection, form: &ApplyForm, actor: Actor) -> 
         form_extra: Set(serde_json::json!({ "region": "重庆", "category": "政企采购", "project": "重庆市政府采购电子招投标系统" })),
         resubmissions: Set(0),
         version: Set(0),
-        intake_key: Set(Some(key.to_string()).filter(|k| !k.is_empty())),
+        intake_key: Set(Some(key.to_string()).filter(|_| keyed)),
+        intake_scope: Set(Some(scope.clone()).filter(|_| keyed)),
+        intake_hash: Set(Some(hash.clone()).filter(|_| keyed)),
+        created_by: Set(match creator {
+            Creator::Staff { id, integration: true } => Some(id),
+            _ => None,
+        }),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -245,10 +318,10 @@ pub async fn create(db: &DatabaseConnection, form: &ApplyForm, actor: Actor) -> 
     let app = match app {
         Ok(a) => a,
         // The same key committed by a concurrent request (the double click): that one stands.
-        Err(e) if !key.is_empty() => {
+        Err(e) if keyed => {
             drop(txn);
-            return match by_key(db, key).await? {
-                Some(existing) => Ok(Created { application: existing, already: true }),
+            return match by_key(db, &scope, key).await? {
+                Some(existing) => replay(existing, creator, &hash),
                 None => Err(e.into()),
             };
         }
@@ -258,7 +331,7 @@ pub async fn create(db: &DatabaseConnection, form: &ApplyForm, actor: Actor) -> 
     audit::record(
         &txn,
         audit::Entry {
-            actor,
+            actor: creator.actor(),
             action: "application.created",
             application_id: Some(app.id),
             document_id: None,
@@ -270,8 +343,16 @@ pub async fn create(db: &DatabaseConnection, form: &ApplyForm, actor: Actor) -> 
     Ok(Created { application: app, already: false })
 }
 
-async fn by_key(db: &DatabaseConnection, key: &str) -> Result<Option<application::Model>, DbErr> {
-    application::Entity::find().filter(application::Column::IntakeKey.eq(key)).one(db).await
+async fn by_key(
+    db: &DatabaseConnection,
+    scope: &str,
+    key: &str,
+) -> Result<Option<application::Model>, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::IntakeScope.eq(scope))
+        .filter(application::Column::IntakeKey.eq(key))
+        .one(db)
+        .await
 }
 
 #[cfg(test)]

@@ -45,6 +45,10 @@ impl Templates {
 }
 
 #[cfg(test)]
+#[path = "templates_report_tests.rs"]
+mod report_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -14,4 +14,5 @@ mod mail;
 mod notify;
 mod review;
 mod reviewer_api;
+mod security;
 mod staff;

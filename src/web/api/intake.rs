@@ -14,11 +14,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::ApiError;
-use crate::audit::Actor;
+use crate::auth::{Role, Staff};
 use crate::domain::DocumentKind;
 use crate::entities::application;
 use crate::intake::Receiver;
-use crate::intake::apply::{ApplyError, ApplyForm, create};
+use crate::intake::apply::{ApplyError, ApplyForm, Creator, create};
 use crate::intake::submit::{SubmitError, submit as submit_application};
 use crate::review::case;
 use crate::web::applicant::token_for;
@@ -34,12 +34,15 @@ fn error(status: StatusCode, code: &str, message: &str, extra: Option<serde_json
     HttpResponse::build(status).json(serde_json::json!({ "error": e }))
 }
 
-async fn by_order(state: &AppState, order: &str) -> Result<application::Model, ApiError> {
-    application::Entity::find()
-        .filter(application::Column::OrderNumber.eq(order))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError(WebError::NotFound))
+/// The application `order` as `staff` may see it through this API: an integration account only
+/// those it created; an admin any. Anything else is not found (not "forbidden": the API does not
+/// tell which order numbers exist).
+async fn by_order(state: &AppState, staff: &Staff, order: &str) -> Result<application::Model, ApiError> {
+    let mut q = application::Entity::find().filter(application::Column::OrderNumber.eq(order));
+    if staff.role != Role::Admin {
+        q = q.filter(application::Column::CreatedBy.eq(staff.id));
+    }
+    q.one(&state.db).await?.ok_or(ApiError(WebError::NotFound))
 }
 
 async fn summary(state: &AppState, app: &application::Model) -> Result<serde_json::Value, ApiError> {
@@ -77,7 +80,8 @@ pub async fn create_application(
     if form.declaration.is_empty() {
         form.declaration = "platform".into();
     }
-    match create(&state.db, &form, Actor::Staff(staff.id)).await {
+    let creator = Creator::Staff { id: staff.id, integration: staff.role == Role::Integration };
+    match create(&state.db, &form, creator).await {
         Ok(created) => {
             let status = if created.already { StatusCode::OK } else { StatusCode::CREATED };
             Ok(HttpResponse::build(status).json(summary(&state, &created.application).await?))
@@ -88,27 +92,30 @@ pub async fn create_application(
             "申请信息有误，请按各字段的说明修改",
             Some(serde_json::to_value(&fields).unwrap_or_default()),
         )),
+        Err(ApplyError::KeyConflict) => {
+            Ok(error(StatusCode::CONFLICT, ApplyError::CONFLICT_CODE, ApplyError::CONFLICT_ZH, None))
+        }
         Err(ApplyError::Db(e)) => Err(e.into()),
     }
 }
 
 pub async fn show(
     state: web::Data<AppState>,
-    _: ApiIntegration,
+    ApiIntegration(staff): ApiIntegration,
     order: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let app = by_order(&state, &order).await?;
+    let app = by_order(&state, &staff, &order).await?;
     Ok(HttpResponse::Ok().json(summary(&state, &app).await?))
 }
 
 pub async fn put_document(
     state: web::Data<AppState>,
-    _: ApiIntegration,
+    ApiIntegration(staff): ApiIntegration,
     path: web::Path<(String, String)>,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (order, kind) = path.into_inner();
-    let app = by_order(&state, &order).await?;
+    let app = by_order(&state, &staff, &order).await?;
     let Ok(kind) = kind.parse::<DocumentKind>() else { return Err(ApiError(WebError::NotFound)) };
     let (pump, stream) = bridge(body);
     let receiver = Receiver {
@@ -133,10 +140,10 @@ pub async fn put_document(
 
 pub async fn submit(
     state: web::Data<AppState>,
-    _: ApiIntegration,
+    ApiIntegration(staff): ApiIntegration,
     order: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let app = by_order(&state, &order).await?;
+    let app = by_order(&state, &staff, &order).await?;
     match submit_application(&state.db, app.id, &state.settings.review).await {
         Ok(done) => Ok(HttpResponse::Ok().json(serde_json::json!({
             "order_number": done.application.order_number, "state": done.application.state, "already": done.already,

@@ -7,9 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::{see_other, token_for};
-use crate::audit::Actor;
 use crate::domain::{CertificateType, Delivery, OperationType};
-use crate::intake::apply::{ApplyError, ApplyForm, FieldErrors, VALIDITY_YEARS, create};
+use crate::intake::apply::{ApplyError, ApplyForm, Creator, FieldErrors, VALIDITY_YEARS, create};
 use crate::web::{AppState, WebError, render_status};
 
 fn page(
@@ -17,6 +16,7 @@ fn page(
     form: &ApplyForm,
     errors: &FieldErrors,
     status: StatusCode,
+    notice: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
     let documents: Vec<(&str, Vec<&str>)> = OperationType::ALL
         .iter()
@@ -27,7 +27,7 @@ fn page(
         status,
         "apply.html",
         minijinja::context! {
-            staff => (), applicant => true, form, errors,
+            staff => (), applicant => true, form, errors, notice,
             operations => OperationType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
             certificates => CertificateType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
             deliveries => Delivery::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
@@ -47,14 +47,14 @@ pub async fn form(
     if form.validity_years.is_empty() {
         form.validity_years = "1".into();
     }
-    page(&state, &form, &FieldErrors::new(), StatusCode::OK)
+    page(&state, &form, &FieldErrors::new(), StatusCode::OK, None)
 }
 
 pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<ApplyForm>,
 ) -> Result<HttpResponse, WebError> {
-    match create(&state.db, &form, Actor::Applicant).await {
+    match create(&state.db, &form, Creator::Public).await {
         Ok(created) => {
             if !created.already {
                 tracing::info!(application = created.application.id, order = %created.application.order_number, "application started");
@@ -62,7 +62,16 @@ pub async fn submit(
             let token = token_for(&state, created.application.id).await?;
             Ok(see_other(&format!("/o/{token}")))
         }
-        Err(ApplyError::Invalid(errors)) => page(&state, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ApplyError::Invalid(errors)) => {
+            page(&state, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY, None)
+        }
+        Err(ApplyError::KeyConflict) => {
+            // Never a link to the application the key made: the form comes back as typed, with
+            // a new key, so a deliberate second application is one more click.
+            let mut form = form.into_inner();
+            form.key = uuid::Uuid::new_v4().simple().to_string();
+            page(&state, &form, &FieldErrors::new(), StatusCode::CONFLICT, Some(ApplyError::CONFLICT_ZH))
+        }
         Err(ApplyError::Db(e)) => Err(e.into()),
     }
 }

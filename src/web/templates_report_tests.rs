@@ -1,0 +1,251 @@
+//! Every report the pipeline can produce renders in every macro that shows one (issue 20: a
+//! washed-out scan's report, which omits `exposure.regions`, made the order page and the case
+//! page answer 500 for good). Reports are generated from the typed structs, so every optional
+//! field is tried present and absent, every list empty and not, every status with and without
+//! its code and message.
+
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+
+use super::Templates;
+use crate::domain::Sex;
+use crate::pipeline::DocKind;
+use crate::pipeline::number::name::CompanyName;
+use crate::pipeline::number::{Field, NumberField, Numbers, Outcome};
+use crate::pipeline::report::*;
+
+fn status() -> impl Strategy<Value = Status> {
+    prop_oneof![Just(Status::Pass), Just(Status::Warn), Just(Status::Fail), Just(Status::Unknown)]
+}
+
+fn finding<T: std::fmt::Debug>(value: impl Strategy<Value = T>) -> impl Strategy<Value = Finding<T>> {
+    (status(), value).prop_map(|(s, v)| Finding::with(s, "check.code", "说明", v))
+}
+
+fn bbox() -> impl Strategy<Value = BBox> {
+    [0u32..3000, 0u32..3000, 1u32..800, 1u32..800]
+}
+
+fn f() -> impl Strategy<Value = f64> {
+    0.0f64..300.0
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![Just(String::new()), Just("重庆山城建设有限公司".to_string()), "[0-9A-Z<>&\"]{1,18}"]
+}
+
+fn seal_found() -> impl Strategy<Value = SealFound> {
+    (
+        bbox(),
+        prop_oneof![Just(SealShape::Round), Just(SealShape::Oval), Just(SealShape::Square)],
+        f(),
+        option::of(text()),
+        option::of(text()),
+    )
+        .prop_map(|(bbox, shape, completeness, text, purpose)| SealFound {
+            bbox,
+            shape,
+            completeness,
+            text,
+            purpose,
+        })
+}
+
+fn number_field() -> impl Strategy<Value = NumberField> {
+    (
+        prop_oneof![
+            Just(Field::IdNumber),
+            Just(Field::Uscc),
+            Just(Field::LegalRepId),
+            Just(Field::OperatorId)
+        ],
+        prop_oneof![
+            Just(Outcome::Match),
+            Just(Outcome::Mismatch),
+            Just(Outcome::Unreadable),
+            Just(Outcome::Read)
+        ],
+        option::of(text()),
+        option::of(text()),
+        vec(1usize..19, 0..4),
+        option::of(Just("1991-01-01".to_string())),
+        option::of(prop_oneof![Just(Sex::Male), Just(Sex::Female)]),
+        option::of(bbox()),
+    )
+        .prop_map(|(field, outcome, read, expected, differs_at, birth_date, sex, bbox)| NumberField {
+            field,
+            outcome,
+            read,
+            expected,
+            differs_at,
+            birth_date,
+            sex,
+            bbox,
+        })
+}
+
+fn checks() -> impl Strategy<Value = Checks> {
+    let format = finding(
+        (
+            option::of(Just("image/jpeg")),
+            0u64..10_000_000,
+            option::of(1u32..9000),
+            option::of(1u32..9000),
+            option::of(1u8..9),
+        )
+            .prop_map(|(media_type, bytes, width, height, exif_orientation)| FormatInfo {
+                media_type,
+                bytes,
+                width,
+                height,
+                exif_orientation,
+            }),
+    );
+    let exposure = finding((f(), f(), f(), f(), vec(bbox(), 0..3)).prop_map(
+        |(mean_luma, contrast, glare_fraction, unevenness, regions)| Exposure {
+            mean_luma,
+            contrast,
+            glare_fraction,
+            unevenness,
+            regions,
+        },
+    ));
+    let seal = finding(
+        (
+            vec(seal_found(), 0..3),
+            vec(
+                (seal_found(), prop_oneof![Just(PrintedBy::Text), Just(PrintedBy::Position)])
+                    .prop_map(|(seal, by)| PrintedSeal { seal, by }),
+                0..2,
+            ),
+        )
+            .prop_map(|(seals, printed)| Seal { count: seals.len(), seals, printed }),
+    );
+    let seal_boxes = finding(
+        vec(
+            (bbox(), 0usize..3, any::<bool>(), vec(bbox(), 0..3)).prop_map(
+                |(bbox, seal_count, touches_line, touching)| SealBox {
+                    bbox,
+                    seal_count,
+                    touches_line,
+                    touching,
+                },
+            ),
+            0..3,
+        )
+        .prop_map(|boxes| SealBoxes { boxes }),
+    );
+    let number = finding(
+        (vec(number_field(), 0..4), 0usize..9, f()).prop_map(|(fields, lines_read, ocr_ms)| Numbers {
+            fields,
+            lines_read,
+            ocr_ms,
+        }),
+    );
+    let company_name =
+        finding((text(), option::of(text()), option::of(0.0f64..1.0), option::of(bbox())).prop_map(
+            |(expected, read, similarity, bbox)| CompanyName {
+                expected,
+                read,
+                similarity,
+                bbox,
+                lines_read: 1,
+                ocr_ms: 3.0,
+            },
+        ));
+    let geometry = (
+        option::of(finding(f().prop_map(|dpi| Resolution { dpi }))),
+        option::of(finding(
+            (option::of(prop_oneof![Just(0u16), Just(90), Just(180), Just(270)]), f())
+                .prop_map(|(degrees, confidence)| Orientation { degrees, confidence }),
+        )),
+        option::of(finding(
+            (option::of(-5.0f64..5.0), f())
+                .prop_map(|(angle_deg, confidence)| Skew { angle_deg, confidence }),
+        )),
+        option::of(finding(
+            (option::of(0.0f64..1.0), option::of(0.0f64..1.0), 0usize..9999)
+                .prop_map(|(score, blur_mm, edges)| Clarity { score, blur_mm, edges }),
+        )),
+        option::of(finding(
+            (any::<bool>(), 0.0f64..1.0)
+                .prop_map(|(is_colour, coloured_fraction)| Colour { is_colour, coloured_fraction }),
+        )),
+    );
+    (
+        format,
+        geometry,
+        option::of(exposure),
+        option::of(seal),
+        option::of(seal_boxes),
+        option::of(number),
+        option::of(company_name),
+    )
+        .prop_map(
+            |(
+                format,
+                (resolution, orientation, skew, clarity, colour),
+                exposure,
+                seal,
+                seal_boxes,
+                number,
+                company_name,
+            )| {
+                Checks {
+                    format,
+                    resolution,
+                    orientation,
+                    skew,
+                    clarity,
+                    exposure,
+                    colour,
+                    seal,
+                    seal_boxes,
+                    number,
+                    company_name,
+                }
+            },
+        )
+}
+
+/// The three macros every page that shows a report calls, as those pages call them.
+const PROBE: &str = r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.staff_table(a, checks) }}{{ findings.applicant_list(a, checks) }}"#;
+
+fn render(t: &Templates, checks: Checks) -> Result<String, minijinja::Error> {
+    let report = CheckReport {
+        file: None,
+        kind: DocKind::IdCard,
+        verdict: checks.verdict(),
+        elapsed_ms: 1.0,
+        transform: Transform::default(),
+        checks,
+    };
+    let a = serde_json::json!({ "report": report, "width": 2480, "height": 3508 });
+    t.env.render_str(PROBE, minijinja::context! { a, checks => crate::web::queue::CHECK_LABELS })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_report_the_pipeline_can_produce_renders(checks in checks()) {
+        let t = Templates::new().unwrap();
+        let html = render(&t, checks);
+        prop_assert!(html.is_ok(), "{:?}", html.err());
+    }
+}
+
+#[test]
+fn a_washed_out_scan_without_exposure_regions_renders_its_finding() {
+    let t = Templates::new().unwrap();
+    let mut checks = Checks::format_only(Finding::pass(FormatInfo::default()));
+    checks.exposure = Some(Finding::with(
+        Status::Fail,
+        "exposure.washed_out",
+        "图片过亮",
+        Exposure { mean_luma: 252.0, contrast: 3.0, glare_fraction: 0.0, unevenness: 0.01, regions: vec![] },
+    ));
+    let html = render(&t, checks).unwrap();
+    assert!(html.contains("exposure.washed_out") && html.contains("图片过亮"), "{html}");
+}

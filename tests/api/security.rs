@@ -1,0 +1,109 @@
+//! Regression tests for the outside audit's findings (issue 20): each drives the real app the
+//! way the auditor did and asserts the hole is closed.
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+use sealdesk::auth::{Role, api_token};
+use sealdesk::entities::application;
+
+use crate::applicant::{FORM, apply};
+use crate::helpers::spawn_app;
+use crate::staff::{add_staff, no_redirects};
+
+fn form_with(key: &str, changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    let mut f: Vec<(&str, String)> = FORM
+        .iter()
+        .map(|(k, v)| (*k, changes.iter().find(|(c, _)| c == k).map_or(*v, |(_, n)| *n).to_string()))
+        .collect();
+    f.push(("key", key.to_string()));
+    f
+}
+
+#[tokio::test]
+async fn replaying_an_applications_key_with_another_form_is_a_conflict_never_a_link() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let first = apply(&app, "victim-key-1").await;
+    // The stranger knows the key and fills in their own details.
+    let stranger = form_with("victim-key-1", &[("operator_mobile", "13800000000")]);
+    let r = no_redirects().post(format!("{}/apply", app.address)).form(&stranger).send().await.unwrap();
+    assert_eq!(r.status(), 409, "a conflict, not a redirect to the victim's order");
+    assert!(r.headers().get("location").is_none());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("已经提交过") && !html.contains(&first[3..]), "no link to the first application");
+    assert!(!html.contains("victim-key-1"), "the form comes back with a new key");
+    assert_eq!(application::Entity::find().count(&conn).await.unwrap(), 1);
+
+    // The intake API's keys live apart from the public form's: the platform's key
+    // `victim-key-1` is its own application, and its retry with another body is a conflict.
+    let platform = add_staff(&conn, "platform", Role::Integration).await;
+    let token = api_token::issue(&conn, platform, "platform").await.unwrap();
+    let json: serde_json::Map<String, serde_json::Value> =
+        FORM.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+    let post = |body: serde_json::Map<String, serde_json::Value>| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/intake/applications", app.address))
+            .bearer_auth(&token)
+            .header("idempotency-key", "victim-key-1")
+            .json(&body)
+            .send()
+    };
+    let made = post(json.clone()).await.unwrap();
+    assert_eq!(made.status(), 201, "another creator's key is never the public form's application");
+    let mut other = json.clone();
+    other.insert("mailing_address".into(), "重庆市江北区观音桥1号".into());
+    let conflict = post(other).await.unwrap();
+    assert_eq!(conflict.status(), 409);
+    let body: serde_json::Value = conflict.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "application.key_conflict");
+    assert!(body.get("applicant_link").is_none());
+    assert_eq!(post(json).await.unwrap().status(), 200, "the same creator's same form is its retry");
+    assert_eq!(application::Entity::find().count(&conn).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn an_integration_account_reaches_only_the_applications_it_created() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    apply(&app, "public-key").await;
+    let public = application::Entity::find().one(&conn).await.unwrap().unwrap();
+    let a = add_staff(&conn, "platform-a", Role::Integration).await;
+    let b = add_staff(&conn, "platform-b", Role::Integration).await;
+    let token_a = api_token::issue(&conn, a, "a").await.unwrap();
+    let token_b = api_token::issue(&conn, b, "b").await.unwrap();
+    let c = reqwest::Client::new();
+    let json: serde_json::Map<String, serde_json::Value> =
+        FORM.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+    let made: serde_json::Value = c
+        .post(format!("{}/api/v1/intake/applications", app.address))
+        .bearer_auth(&token_a)
+        .json(&json)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let own = made["order_number"].as_str().unwrap().to_string();
+
+    for (token, order, want) in [
+        (&token_a, public.order_number.as_str(), 404),
+        (&token_b, own.as_str(), 404),
+        (&token_a, own.as_str(), 200),
+    ] {
+        let base = format!("{}/api/v1/intake/applications/{order}", app.address);
+        let shown = c.get(&base).bearer_auth(token).send().await.unwrap();
+        assert_eq!(shown.status(), want, "GET {order}");
+        if want == 404 {
+            let put = c
+                .put(format!("{base}/documents/business_license"))
+                .bearer_auth(token)
+                .body(vec![0xffu8, 0xd8, 0xff])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(put.status(), 404, "PUT {order}");
+            let submit = c.post(format!("{base}/submit")).bearer_auth(token).send().await.unwrap();
+            assert_eq!(submit.status(), 404, "submit {order}");
+        }
+    }
+}
