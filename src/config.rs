@@ -53,11 +53,16 @@ pub struct AuthSettings {
     pub session_idle_mins: u64,
     /// A session is over this long after login, however busy.
     pub session_max_hours: u64,
-    /// Failed logins for one username within the window before further tries are refused.
+    /// Failed logins for one username (within the window, since its last success) before each
+    /// further try must wait (see `login_delay_*`).
     pub max_failed_logins: u64,
     /// Failed logins from one address within the window before it is refused.
     pub max_failed_logins_per_ip: u64,
     pub failed_login_window_mins: u64,
+    /// The wait after the first failure past `max_failed_logins`; it doubles with each further
+    /// failure, up to `login_delay_max_secs`.
+    pub login_delay_base_secs: u64,
+    pub login_delay_max_secs: u64,
     /// `Secure` on the session cookie: unset means when the request came over HTTPS (directly
     /// or as told by a proxy's `X-Forwarded-Proto`).
     pub cookie_secure: Option<bool>,
@@ -71,6 +76,8 @@ impl Default for AuthSettings {
             max_failed_logins: 5,
             max_failed_logins_per_ip: 30,
             failed_login_window_mins: 15,
+            login_delay_base_secs: 2,
+            login_delay_max_secs: 60,
             cookie_secure: None,
         }
     }
@@ -116,11 +123,25 @@ pub struct ServerSettings {
     pub bind: String,
     /// HTTP worker threads (actix); CPU-heavy work runs elsewhere.
     pub http_workers: usize,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed for the
+    /// client's address (throttling, rate limits, logs). Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), http_workers: 2 }
+        Self { bind: "127.0.0.1:8080".into(), http_workers: 2, trusted_proxies: Vec::new() }
+    }
+}
+
+impl ServerSettings {
+    pub fn trusted_proxy_blocks(&self) -> Result<Vec<crate::web::client::IpBlock>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| {
+                crate::web::client::IpBlock::parse(s).map_err(|e| format!("server.trusted_proxies: {e}"))
+            })
+            .collect()
     }
 }
 
@@ -306,6 +327,7 @@ impl Settings {
         if self.database.max_connections == 0 {
             return bad("database.max_connections must be at least 1".into());
         }
+        self.server.trusted_proxy_blocks().map_err(ConfigError::Invalid)?;
         self.intake.validate().map_err(ConfigError::Invalid)?;
         self.notify.validate().map_err(ConfigError::Invalid)
     }

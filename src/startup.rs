@@ -77,11 +77,12 @@ impl Application {
             settings: Arc::new(settings.clone()),
             sms,
             upload_permits: Arc::new(tokio::sync::Semaphore::new(settings.intake.inspect_concurrency)),
+            trusted_proxies: settings.server.trusted_proxy_blocks().map_err(|e| anyhow::anyhow!(e))?.into(),
         };
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(crate::web::default_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::web::client::RequestSpan>::new())
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)
         })

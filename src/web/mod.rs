@@ -10,6 +10,7 @@ pub mod applicant;
 mod assets;
 pub mod auth;
 pub mod cases;
+pub mod client;
 mod error;
 mod health;
 mod notifications;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// Bounds the uploads decoded at once by this process (`intake.inspect_concurrency`): a
     /// resource limit, not state another node would need.
     pub upload_permits: Arc<tokio::sync::Semaphore>,
+    /// `server.trusted_proxies`, parsed.
+    pub trusted_proxies: Arc<[client::IpBlock]>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -15,4 +15,5 @@ mod notify;
 mod review;
 mod reviewer_api;
 mod security;
+mod security_login;
 mod staff;

@@ -94,7 +94,7 @@ async fn staff_sign_in_with_a_secure_session_and_sign_out_everywhere() {
 }
 
 #[tokio::test]
-async fn repeated_failed_logins_lock_the_username_for_the_window() {
+async fn repeated_failed_logins_make_the_username_wait() {
     let app = spawn_app_with(|s| s.auth.max_failed_logins = 3).await;
     let conn = app.test_db.connect().await;
     add_staff(&conn, "li", Role::Reviewer).await;
@@ -102,7 +102,7 @@ async fn repeated_failed_logins_lock_the_username_for_the_window() {
         assert_eq!(login_response(&app.address, "li", "guess-guess-guess").await.status(), 401);
     }
     let locked = login_response(&app.address, "li", PASSWORD).await;
-    assert_eq!(locked.status(), 429, "even the right password waits out the window");
+    assert_eq!(locked.status(), 429, "even the right password waits its turn");
     assert!(locked.text().await.unwrap().contains("登录失败次数过多"));
     app.stop().await;
 }

@@ -11,11 +11,7 @@ use super::super::{AppState, WebError};
 use crate::auth::{AuthError, Role, Staff, api_token, same_secret, session};
 use crate::web::api::ApiError;
 
-/// The address a request came from (the proxy's, when behind one: we do not trust headers
-/// that clients can set for throttling).
-pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
-}
+pub use crate::web::client::client_ip;
 
 /// The staff member behind an API request's bearer token (no cookie is looked at: API calls
 /// carry no ambient credentials, so they need no CSRF token).

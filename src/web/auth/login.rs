@@ -28,10 +28,19 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Only same-site paths: never an open redirect.
+/// Only a path on this site: never an open redirect. Browsers drop tabs and newlines from a
+/// `Location` and read `\` as `/`, so `/\t/evil.example` would leave the site; any control
+/// character, space or backslash, a scheme-relative `//` and an over-long value fall back to
+/// the queue.
 fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        n.len() <= 2000
+            && n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if ok(n) => n.to_string(),
         _ => "/queue".into(),
     }
 }
@@ -84,21 +93,33 @@ pub async fn submit(
     let username = form.username.trim();
     let ip = client_ip(&req);
     let cfg = &state.settings.auth;
-    if !throttle::allowed(&state.db, username, &ip, cfg).await? {
-        tracing::warn!(ip = %ip, "login throttled");
-        let msg = format!("{}（{} 分钟内）", AuthError::Throttled.message_zh(), cfg.failed_login_window_mins);
-        return page(
-            &state,
-            &req,
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            &next,
-            username,
-            Some(msg),
-        );
-    }
+    let attempt = match throttle::enter(&state.db, username, &ip, cfg).await? {
+        throttle::Gate::Open(attempt) => attempt,
+        refused => {
+            tracing::warn!(ip = %ip, ?refused, "login throttled");
+            let msg = match refused {
+                throttle::Gate::Slowed { retry_after_secs } => {
+                    format!("登录失败次数过多，请在 {retry_after_secs} 秒后再试")
+                }
+                _ => format!(
+                    "{}（{} 分钟内）",
+                    AuthError::Throttled.message_zh(),
+                    cfg.failed_login_window_mins
+                ),
+            };
+            return page(
+                &state,
+                &req,
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                username,
+                Some(msg),
+            );
+        }
+    };
     let user = accounts::find(&state.db, username).await?.filter(|u| u.active);
     let ok = password::verify(form.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await;
-    throttle::record(&state.db, username, &ip, ok, cfg).await?;
+    throttle::settle(&state.db, attempt, ok, cfg).await?;
     let Some(user) = user.filter(|_| ok) else {
         let msg = AuthError::BadCredentials.message_zh();
         return page(&state, &req, actix_web::http::StatusCode::UNAUTHORIZED, &next, username, Some(msg));
@@ -141,5 +162,11 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/queue");
         assert_eq!(safe_next(Some("/\\evil.example")), "/queue");
         assert_eq!(safe_next(None), "/queue");
+        for evil in
+            ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/ /evil.example", "/\u{7f}/x"]
+        {
+            assert_eq!(safe_next(Some(evil)), "/queue", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/queue?failing=seal&page=2")), "/queue?failing=seal&page=2");
     }
 }
