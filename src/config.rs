@@ -92,11 +92,13 @@ pub struct ReviewSettings {
     pub claim_idle_mins: u64,
     /// Rows per queue page.
     pub queue_page_size: u64,
+    /// Reveals of an applicant's full ID numbers and mobile one staff member may make per hour.
+    pub max_reveals_per_hour: u32,
 }
 
 impl Default for ReviewSettings {
     fn default() -> Self {
-        Self { sla_working_days: 2, claim_idle_mins: 30, queue_page_size: 50 }
+        Self { sla_working_days: 2, claim_idle_mins: 30, queue_page_size: 50, max_reveals_per_hour: 30 }
     }
 }
 

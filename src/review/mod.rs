@@ -8,6 +8,7 @@ pub mod claim;
 pub mod decide;
 pub mod lifecycle;
 pub mod queue;
+pub mod reveal;
 pub mod service;
 pub mod stats;
 

@@ -9,6 +9,7 @@ use crate::auth::AuthError;
 use crate::review::ReviewError;
 use crate::review::claim::ClaimError;
 use crate::review::decide::DecideError;
+use crate::review::reveal::RevealError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -22,6 +23,8 @@ pub enum WebError {
     Decide(#[from] DecideError),
     #[error(transparent)]
     Review(#[from] ReviewError),
+    #[error(transparent)]
+    Reveal(#[from] RevealError),
     #[error("not found")]
     NotFound,
     #[error("bad request: {0}")]
@@ -50,6 +53,7 @@ impl WebError {
             Self::Claim(e) => e.code(),
             Self::Decide(e) => e.code(),
             Self::Review(e) => e.code(),
+            Self::Reveal(e) => e.code(),
             Self::NotFound => "not_found",
             Self::BadRequest(_) => "bad_request",
             Self::Unexpected(_) => "internal",
@@ -63,6 +67,7 @@ impl WebError {
             Self::Claim(e) => e.message_zh(),
             Self::Decide(e) => e.message_zh(),
             Self::Review(e) => e.message_zh(),
+            Self::Reveal(e) => e.message_zh(),
             Self::NotFound => "页面或记录不存在".into(),
             Self::BadRequest(_) => "请求格式不正确".into(),
             Self::Unexpected(_) => "系统内部错误，请稍后重试".into(),
@@ -93,6 +98,10 @@ impl ResponseError for WebError {
                 StatusCode::CONFLICT
             }
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Reveal(RevealError::NotFound(_)) => StatusCode::NOT_FOUND,
+            Self::Reveal(RevealError::Draft | RevealError::NotHeld) => StatusCode::FORBIDDEN,
+            Self::Reveal(RevealError::ReasonRequired) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Reveal(RevealError::Limited { .. }) => StatusCode::TOO_MANY_REQUESTS,
             Self::Decide(e) if !internal(e.code()) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

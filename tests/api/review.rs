@@ -376,6 +376,7 @@ async fn revealing_personal_data_is_recorded_before_it_is_shown() {
     add_staff(&conn, "sun", Role::Reviewer).await;
     let case = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
     let s = login(&app, "sun").await;
+    assert_eq!(s.post(&format!("/cases/{}/claim", case.id), &[]).await.status(), 303);
     let shown = s.post(&format!("/cases/{}/reveal", case.id), &[]).await;
     assert_eq!(shown.status(), 200);
     assert!(shown.text().await.unwrap().contains("11010519491231002X"));

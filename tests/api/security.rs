@@ -107,3 +107,65 @@ async fn an_integration_account_reaches_only_the_applications_it_created() {
         }
     }
 }
+
+#[tokio::test]
+async fn personal_data_is_revealed_only_on_a_held_case_or_with_a_supervisors_reason_and_never_in_bulk() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use sealdesk::domain::OperationType;
+    use sealdesk::entities::{audit_event, document};
+    use sealdesk::fixtures::case::Problems;
+
+    use crate::staff::{case_in_review, login, new_application};
+    let app = crate::helpers::spawn_app_with(|s| s.review.max_reveals_per_hour = 2).await;
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "sun", Role::Reviewer).await;
+    add_staff(&conn, "zhou", Role::Supervisor).await;
+    let case = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let draft = new_application(&conn, "pin_unlock").await;
+    let sun = login(&app, "sun").await;
+    let zhou = login(&app, "zhou").await;
+    let reveal = |id: i32| format!("/cases/{id}/reveal");
+
+    let unheld = sun.post(&reveal(case.id), &[]).await;
+    assert_eq!(unheld.status(), 403, "a reviewer who does not hold the case");
+    assert!(!unheld.text().await.unwrap().contains("11010519491231002X"));
+    assert_eq!(sun.post(&reveal(draft.id), &[]).await.status(), 403, "never a draft");
+    assert_eq!(zhou.post(&reveal(draft.id), &[("reason", "x")]).await.status(), 403, "not even a supervisor");
+    assert_eq!(zhou.post(&reveal(case.id), &[]).await.status(), 422, "a supervisor gives a reason");
+    let by_reason = zhou.post(&reveal(case.id), &[("reason", "申请人来电核对")]).await;
+    assert_eq!(by_reason.status(), 200);
+    assert!(by_reason.text().await.unwrap().contains("11010519491231002X"));
+    let logged = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("case.pii_revealed"))
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1, "refusals reveal and record nothing");
+    assert_eq!(logged[0].detail["reason"], "申请人来电核对");
+
+    assert_eq!(sun.post(&format!("/cases/{}/claim", case.id), &[]).await.status(), 303);
+    assert_eq!(sun.post(&reveal(case.id), &[]).await.status(), 200, "the holder may");
+    assert_eq!(sun.post(&reveal(case.id), &[]).await.status(), 200);
+    let limited = sun.post(&reveal(case.id), &[]).await;
+    assert_eq!(limited.status(), 429, "rate-limited per staff member");
+    assert!(limited.text().await.unwrap().contains("过于频繁"));
+
+    // A draft's scans and page are not a reviewer's to open.
+    let blobs = sealdesk::storage::LocalBlobStore::open(app.test_db.dir.path().join("blobs")).unwrap();
+    let upload = sealdesk::intake::documents::NewUpload {
+        application_id: draft.id,
+        kind: sealdesk::domain::DocumentKind::OperatorIdCard,
+        original_name: "id.jpg",
+        media_type: "image/jpeg",
+        limit_bytes: 1 << 20,
+        max_attempts: 1,
+    };
+    let body: sealdesk::storage::ByteStream<'static> = Box::pin(futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"draft scan bytes"))
+    }));
+    let doc = sealdesk::intake::documents::store_document(&conn, &blobs, upload, body).await.unwrap();
+    assert_eq!(sun.get(&format!("/documents/{}/scan", doc.id)).await.status(), 404);
+    assert_eq!(sun.get(&format!("/cases/{}", draft.id)).await.status(), 404);
+    let kept = document::Entity::find().filter(document::Column::Id.eq(doc.id)).one(&conn).await.unwrap();
+    assert!(kept.is_some());
+}

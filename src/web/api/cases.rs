@@ -7,12 +7,11 @@ use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use super::ApiError;
-use crate::entities::application;
 use crate::review::decide::{self, Decided, Decision};
-use crate::review::{ReviewError, case, claim};
-use crate::web::AppState;
+use crate::review::{case, claim, reveal};
 use crate::web::auth::{ApiReviewer, ApiSupervisor};
 use crate::web::cases::show::record;
+use crate::web::{AppState, WebError};
 
 pub async fn reasons(state: web::Data<AppState>, _: ApiReviewer) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(case::catalogue(&state.db).await?))
@@ -24,6 +23,10 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let app_id = path.into_inner();
+    let app = crate::entities::application::Entity::find_by_id(app_id).one(&state.db).await?;
+    if !app.is_some_and(|a| reveal::may_view(&staff, &a.state)) {
+        return Err(WebError::NotFound.into());
+    }
     let policy = &state.settings.review;
     claim::touch(&state.db, app_id, staff.id, policy).await?;
     let view = case::load(&state.db, app_id, false, policy).await?;
@@ -64,16 +67,25 @@ pub async fn reassign(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevealBody {
+    /// Required of a supervisor revealing a case they do not hold.
+    reason: Option<String>,
+}
+
 pub async fn reveal(
     state: web::Data<AppState>,
     ApiReviewer(staff): ApiReviewer,
     path: web::Path<i32>,
+    body: Option<web::Json<RevealBody>>,
 ) -> Result<HttpResponse, ApiError> {
-    let app_id = path.into_inner();
-    let app =
-        application::Entity::find_by_id(app_id).one(&state.db).await?.ok_or(ReviewError::NotFound(app_id))?;
-    // Recorded before anything is returned.
-    record(&state, &staff, "case.pii_revealed", app_id).await?;
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let limit = state.settings.review.max_reveals_per_hour;
+    // Allowed and recorded before anything is returned.
+    let app = reveal::reveal(&state.db, &staff, path.into_inner(), reason.as_deref(), limit)
+        .await
+        .map_err(WebError::from)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "legal_rep_id_number": app.legal_rep_id_number,
         "operator_id_number": app.operator_id_number,

@@ -5,7 +5,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::audit::{self, Actor};
-use crate::entities::document;
+use crate::entities::{application, document};
+use crate::review::reveal;
 use crate::storage::{BlobKey, StorageError};
 use crate::web::auth::Reviewer;
 use crate::web::{AppState, WebError};
@@ -18,6 +19,10 @@ pub async fn scan(
 ) -> Result<HttpResponse, WebError> {
     let doc =
         document::Entity::find_by_id(path.into_inner()).one(&state.db).await?.ok_or(WebError::NotFound)?;
+    let app = application::Entity::find_by_id(doc.application_id).one(&state.db).await?;
+    if !app.is_some_and(|a| reveal::may_view(&staff, &a.state)) {
+        return Err(WebError::NotFound);
+    }
     let key = BlobKey::parse(&doc.blob_key).map_err(|e| anyhow::anyhow!("{e}"))?;
     let bytes = match state.blobs.get(&key).await {
         Ok(b) => b,

@@ -10,8 +10,7 @@ use actix_web::{HttpResponse, web};
 use crate::audit;
 use crate::auth::{Role, Staff};
 use crate::entities::staff_user;
-use crate::review::{case, claim};
-use crate::web::auth::logout::CsrfForm;
+use crate::review::{case, claim, reveal};
 use crate::web::auth::{Reviewer, check_csrf};
 use crate::web::queue::{CHECK_LABELS, time_left_zh};
 use crate::web::{AppState, WebError, render_status};
@@ -92,6 +91,10 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, WebError> {
     let app_id = path.into_inner();
+    let app = crate::entities::application::Entity::find_by_id(app_id).one(&state.db).await?;
+    if !app.is_some_and(|a| reveal::may_view(&staff, &a.state)) {
+        return Err(WebError::NotFound);
+    }
     let page = render_case(
         &state,
         Page { staff: &staff, app_id, revealed: false, error: None, submitted: None, status: StatusCode::OK },
@@ -101,16 +104,24 @@ pub async fn show(
     Ok(page)
 }
 
+#[derive(serde::Deserialize)]
+pub struct RevealForm {
+    csrf: Option<String>,
+    /// Required of a supervisor revealing a case they do not hold.
+    reason: Option<String>,
+}
+
 pub async fn reveal(
     state: web::Data<AppState>,
     Reviewer(staff): Reviewer,
     path: web::Path<i32>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<RevealForm>,
 ) -> Result<HttpResponse, WebError> {
     check_csrf(&staff, form.csrf.as_deref())?;
     let app_id = path.into_inner();
-    // Recorded before anything is shown: a failure to record shows nothing.
-    record(&state, &staff, "case.pii_revealed", app_id).await?;
+    // Allowed and recorded before anything is shown: a failure to record shows nothing.
+    let limit = state.settings.review.max_reveals_per_hour;
+    reveal::reveal(&state.db, &staff, app_id, form.reason.as_deref(), limit).await?;
     render_case(
         &state,
         Page { staff: &staff, app_id, revealed: true, error: None, submitted: None, status: StatusCode::OK },
