@@ -168,11 +168,15 @@ impl Default for DatabaseSettings {
 pub struct StorageSettings {
     /// Holds the SQLite database (by default) and `blobs/`.
     pub data_dir: PathBuf,
+    /// A blob no document references is deleted once this long has passed since it was last
+    /// stored (refused uploads, abandoned ones): long enough for any upload in flight to be
+    /// recorded.
+    pub orphan_grace_mins: u64,
 }
 
 impl Default for StorageSettings {
     fn default() -> Self {
-        Self { data_dir: PathBuf::from("./data") }
+        Self { data_dir: PathBuf::from("./data"), orphan_grace_mins: 60 }
     }
 }
 

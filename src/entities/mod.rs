@@ -4,6 +4,7 @@ pub mod api_token;
 pub mod app_secret;
 pub mod application;
 pub mod audit_event;
+pub mod blob_lease;
 pub mod calendar_day;
 pub mod check_report;
 pub mod decision_reason;

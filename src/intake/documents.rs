@@ -11,7 +11,7 @@ use crate::domain::DocumentKind;
 use crate::entities::{application, document};
 use crate::jobs::check_document::{self, CheckDocument};
 use crate::jobs::{NewJob, queue};
-use crate::storage::{BlobStore, ByteStream, StorageError, StoredBlob};
+use crate::storage::{BlobStore, ByteStream, StorageError, StoredBlob, leases};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -73,10 +73,27 @@ pub async fn store_document(
         return Err(IntakeError::ApplicationNotFound(upload.application_id));
     }
     let blob = blobs.put(body, upload.limit_bytes).await?;
+    leases::touch(db, &blob.key).await?;
     let txn = begin_write(db).await?;
+    leases::hold(&txn, blobs, &blob.key).await?;
     let doc = record(&txn, &upload, &blob, None).await?;
     txn.commit().await?;
     Ok(doc)
+}
+
+/// Deletes a few orphaned blobs after an upload: every node sweeps as it works, so no timer is
+/// needed. A failure here is logged, never the upload's.
+pub async fn sweep_orphans(
+    db: &sea_orm::DatabaseConnection,
+    blobs: &dyn BlobStore,
+    settings: &crate::config::Settings,
+) {
+    let grace = std::time::Duration::from_secs(settings.storage.orphan_grace_mins * 60);
+    match leases::sweep(db, blobs, grace, 20).await {
+        Ok(s) if s.deleted > 0 => tracing::info!(deleted = s.deleted, "orphaned blobs deleted"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "orphaned blob sweep failed"),
+    }
 }
 
 /// What the intake inspection learnt of an upload before it was recorded.

@@ -1,8 +1,9 @@
 //! An applicant's upload, from the first byte to the checked document: may this document be
 //! uploaded now (a draft takes any required document, a returned application only those sent
 //! back), is it an image the checks can read, is it not the very scan that was sent back. Only
-//! then is it recorded, so a refused upload leaves no row and, unless another document holds
-//! the same bytes, no blob.
+//! then is it recorded, so a refused upload leaves no row; its blob, unless a document holds the
+//! same bytes, is deleted by the lease sweep after `storage.orphan_grace_mins`
+//! (`storage::leases`).
 
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use crate::domain::{DocumentKind, OperationType};
 use crate::entities::{application, document};
 use crate::pipeline::decode::DecodeError;
 use crate::review::ApplicationState;
-use crate::storage::{BlobKey, BlobStore, ByteStream, StoredBlob};
+use crate::storage::{BlobKey, BlobStore, ByteStream, StoredBlob, leases};
 
 /// Why an upload was not taken. Stable codes, Chinese messages for the applicant.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -118,7 +119,20 @@ pub struct Receiver<'a> {
 
 impl Receiver<'_> {
     /// Streams `body` to the blob store, inspects it and records it; see the module comment.
+    /// Taken or refused, a few orphaned blobs are swept afterwards.
     pub async fn receive(
+        &self,
+        application_id: i32,
+        kind: DocumentKind,
+        original_name: &str,
+        body: ByteStream<'_>,
+    ) -> Result<document::Model, IntakeError> {
+        let result = self.take(application_id, kind, original_name, body).await;
+        super::documents::sweep_orphans(self.db, self.blobs, self.settings).await;
+        result
+    }
+
+    async fn take(
         &self,
         application_id: i32,
         kind: DocumentKind,
@@ -132,18 +146,17 @@ impl Receiver<'_> {
         check_policy(&app, &documents_of(self.db, application_id).await?, kind)?;
 
         let blob = self.blobs.put(body, self.settings.checks.max_upload_bytes).await?;
+        // A refused upload's blob is left to the lease sweep, never deleted here: a concurrent
+        // upload of the same bytes may be about to reference it.
+        leases::touch(self.db, &blob.key).await?;
         let inspected = match self.inspect(&blob.key).await? {
             Ok(i) => i,
-            Err(e) => {
-                self.forget(&blob).await?;
-                return Err(Refusal::Unusable(e).into());
-            }
+            Err(e) => return Err(Refusal::Unusable(e).into()),
         };
         let docs = documents_of(self.db, application_id).await?;
         if let Some(rejected) = sent_back(&docs, kind)
             && self.same_scan(rejected, &blob, &inspected).await?
         {
-            self.forget(&blob).await?;
             return Err(Refusal::SameAsRejected.into());
         }
 
@@ -168,6 +181,7 @@ impl Receiver<'_> {
             .await?
             .ok_or(IntakeError::ApplicationNotFound(application_id))?;
         check_policy(&app, &documents_of(&txn, application_id).await?, kind)?;
+        leases::hold(&txn, self.blobs, &blob.key).await?;
         let doc = record(&txn, &upload, &blob, Some(&facts)).await?;
         txn.commit().await?;
         Ok(doc)
@@ -202,18 +216,5 @@ impl Receiver<'_> {
             }
             Err(_) => false,
         })
-    }
-
-    /// Removes a refused upload's blob unless a document already holds the same bytes.
-    async fn forget(&self, blob: &StoredBlob) -> Result<(), IntakeError> {
-        let held = document::Entity::find()
-            .filter(document::Column::BlobKey.eq(blob.key.as_str()))
-            .one(self.db)
-            .await?
-            .is_some();
-        if !held {
-            self.blobs.delete(&blob.key).await?;
-        }
-        Ok(())
     }
 }

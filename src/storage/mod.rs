@@ -2,6 +2,7 @@
 //! different bytes, and a put returns only once the bytes are durable: callers write the blob
 //! first and the database row after, so a row never points at a missing or partial blob.
 
+pub mod leases;
 mod local;
 
 use std::pin::Pin;

@@ -130,3 +130,58 @@ async fn an_uploaded_scan_is_checked_by_a_worker_and_its_report_stored() {
     assert_eq!(checked.len(), 1);
     app.stop().await;
 }
+
+/// Issue 20, finding 3: a refused upload's cleanup deleted the blob a concurrent upload of the
+/// same bytes had stored but not yet recorded. Now only the lease sweep deletes blobs; here it
+/// runs with no grace at all, racing each upload of the very bytes it would delete, and no row
+/// may ever point at a missing blob (an upload that loses the race is refused, not recorded).
+#[tokio::test]
+async fn a_sweep_racing_an_upload_of_the_same_bytes_never_leaves_a_row_without_its_blob() {
+    use sealdesk::storage::{BlobKey, leases};
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    let blobs = LocalBlobStore::open(db.dir.path().join("blobs")).unwrap();
+    let app = new_application(&conn, "new").await;
+    let mut recorded = 0;
+    let mut refused = 0;
+    for i in 0..40u32 {
+        let bytes = Bytes::from(format!("\u{ff}scan {}", i / 2).into_bytes());
+        // The refused twin: stored, leased, never recorded.
+        let twin: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(bytes.clone())]));
+        let stored = blobs.put(twin, 1 << 20).await.unwrap();
+        leases::touch(&conn, &stored.key).await.unwrap();
+        let body: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(bytes)]));
+        let (taken, swept) = tokio::join!(
+            store_document(&conn, &blobs, upload(app.id), body),
+            leases::sweep(&conn, &blobs, std::time::Duration::ZERO, 10),
+        );
+        swept.unwrap();
+        match taken {
+            Ok(_) => recorded += 1,
+            Err(e) => {
+                assert_eq!(e.code(), "storage.not_found", "{e}");
+                refused += 1;
+            }
+        }
+    }
+    for doc in document::Entity::find().all(&conn).await.unwrap() {
+        let key = BlobKey::parse(&doc.blob_key).unwrap();
+        assert!(blobs.exists(&key).await.unwrap(), "document {} points at a deleted blob", doc.id);
+    }
+    assert_eq!(recorded + refused, 40);
+    assert!(recorded > 0, "uploads still go through");
+    eprintln!("lease race: {recorded} recorded, {refused} refused as storage.not_found");
+
+    // Referenced blobs survive any sweep; unreferenced ones go once their lease is old.
+    let orphan: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from_static(b"orphan"))]));
+    let orphan = blobs.put(orphan, 1 << 20).await.unwrap();
+    leases::touch(&conn, &orphan.key).await.unwrap();
+    let fresh = leases::sweep(&conn, &blobs, std::time::Duration::from_secs(3600), 100).await.unwrap();
+    assert_eq!(fresh.deleted, 0, "within the grace period nothing goes");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    leases::sweep(&conn, &blobs, std::time::Duration::ZERO, 100).await.unwrap();
+    assert!(!blobs.exists(&orphan.key).await.unwrap());
+    for doc in document::Entity::find().all(&conn).await.unwrap() {
+        assert!(blobs.exists(&BlobKey::parse(&doc.blob_key).unwrap()).await.unwrap());
+    }
+}
