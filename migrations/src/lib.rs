@@ -11,7 +11,7 @@ mod m20261124_000005_threshold_overrides;
 mod m20261201_000006_notifications;
 mod m20261202_000007_intake;
 mod m20261203_000008_intake_scope;
-mod m20261203_000009_blob_leases;
+mod m20261203_000009_leases_and_limits;
 
 pub struct Migrator;
 
@@ -26,7 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_notifications::Migration),
             Box::new(m20261202_000007_intake::Migration),
             Box::new(m20261203_000008_intake_scope::Migration),
-            Box::new(m20261203_000009_blob_leases::Migration),
+            Box::new(m20261203_000009_leases_and_limits::Migration),
         ]
     }
 }

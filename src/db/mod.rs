@@ -1,6 +1,8 @@
 //! The database connection: SQLite (embedded default) or PostgreSQL, migrations and the few
 //! backend differences the rest of the code must not care about.
 
+pub mod rate_limit;
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};

@@ -21,6 +21,14 @@ pub struct IntakeSettings {
     pub lookup_code_max_failures: i32,
     pub lookup_code_resend_secs: u32,
     pub lookup_codes_per_hour: u32,
+    /// Uploads one document of an application may take, and one application in all (refused
+    /// and replaced ones included): an order page is not free storage.
+    pub max_attempts_per_document: u32,
+    pub max_uploads_per_application: u32,
+    /// Per client address (proxy-aware, see `server.trusted_proxies`), across every node:
+    /// applications started per hour and uploads per minute.
+    pub applications_per_hour_per_address: u32,
+    pub uploads_per_minute_per_address: u32,
 }
 
 impl Default for IntakeSettings {
@@ -36,6 +44,10 @@ impl Default for IntakeSettings {
             lookup_code_max_failures: 5,
             lookup_code_resend_secs: 60,
             lookup_codes_per_hour: 5,
+            max_attempts_per_document: 10,
+            max_uploads_per_application: 40,
+            applications_per_hour_per_address: 20,
+            uploads_per_minute_per_address: 30,
         }
     }
 }
@@ -53,9 +65,11 @@ impl IntakeSettings {
         if self.inspect_concurrency == 0
             || self.lookup_code_valid_mins == 0
             || self.lookup_code_max_failures < 1
+            || self.max_attempts_per_document == 0
+            || self.max_uploads_per_application == 0
         {
             return Err(
-                "intake.inspect_concurrency, intake.lookup_code_valid_mins and intake.lookup_code_max_failures must be at least 1"
+                "intake.inspect_concurrency, intake.lookup_code_valid_mins, intake.lookup_code_max_failures, intake.max_attempts_per_document and intake.max_uploads_per_application must be at least 1"
                     .into(),
             );
         }

@@ -33,6 +33,12 @@ pub enum Refusal {
     Unusable(DecodeError),
     #[error("the same scan as the one sent back")]
     SameAsRejected,
+    #[error("{0} has had {1} uploads, the most allowed")]
+    TooManyAttempts(DocumentKind, u32),
+    #[error("the application has had {0} uploads, the most allowed")]
+    TooManyUploads(u32),
+    #[error("more than {0} uploads a minute from one address")]
+    RateLimited(u32),
 }
 
 impl Refusal {
@@ -43,6 +49,9 @@ impl Refusal {
             Self::NotReturned(_) => "upload.not_returned",
             Self::Unusable(e) => e.code(),
             Self::SameAsRejected => "upload.same_as_rejected",
+            Self::TooManyAttempts(..) => "upload.too_many_attempts",
+            Self::TooManyUploads(_) => "upload.too_many_uploads",
+            Self::RateLimited(_) => "upload.rate_limited",
         }
     }
 
@@ -53,6 +62,13 @@ impl Refusal {
             Self::NotReturned(k) => format!("“{}”已通过审核，无需重新上传；只需重新上传被退回的材料", k.label_zh()),
             Self::Unusable(e) => e.message_zh(),
             Self::SameAsRejected => "这张图片与被退回的扫描件相同。请按退回原因修改材料（如重新盖章、重新扫描或拍摄清晰的照片）后再上传".into(),
+            Self::TooManyAttempts(k, n) => {
+                format!("“{}”已上传{n}次，达到上限，不能再上传。如需更换，请联系数字证书客服", k.label_zh())
+            }
+            Self::TooManyUploads(n) => {
+                format!("本申请已上传{n}份文件，达到上限，不能再上传。如需更换材料，请联系数字证书客服")
+            }
+            Self::RateLimited(n) => format!("上传过于频繁（每分钟最多{n}次），请稍等一分钟后再上传"),
         }
     }
 }
@@ -85,8 +101,16 @@ fn check_policy(
     app: &application::Model,
     docs: &[document::Model],
     kind: DocumentKind,
+    limits: &super::IntakeSettings,
 ) -> Result<(), IntakeError> {
     if uploadable(app, docs)?.contains(&kind) {
+        let of_kind = docs.iter().filter(|d| d.kind == kind.as_str()).count() as u32;
+        if of_kind >= limits.max_attempts_per_document {
+            return Err(Refusal::TooManyAttempts(kind, limits.max_attempts_per_document).into());
+        }
+        if docs.len() as u32 >= limits.max_uploads_per_application {
+            return Err(Refusal::TooManyUploads(limits.max_uploads_per_application).into());
+        }
         return Ok(());
     }
     // `uploadable` has parsed both already; a stored value it could not read is an error there.
@@ -143,7 +167,7 @@ impl Receiver<'_> {
             .one(self.db)
             .await?
             .ok_or(IntakeError::ApplicationNotFound(application_id))?;
-        check_policy(&app, &documents_of(self.db, application_id).await?, kind)?;
+        check_policy(&app, &documents_of(self.db, application_id).await?, kind, &self.settings.intake)?;
 
         let blob = self.blobs.put(body, self.settings.checks.max_upload_bytes).await?;
         // A refused upload's blob is left to the lease sweep, never deleted here: a concurrent
@@ -180,7 +204,7 @@ impl Receiver<'_> {
             .one(&txn)
             .await?
             .ok_or(IntakeError::ApplicationNotFound(application_id))?;
-        check_policy(&app, &documents_of(&txn, application_id).await?, kind)?;
+        check_policy(&app, &documents_of(&txn, application_id).await?, kind, &self.settings.intake)?;
         leases::hold(&txn, self.blobs, &blob.key).await?;
         let doc = record(&txn, &upload, &blob, Some(&facts)).await?;
         txn.commit().await?;

@@ -13,6 +13,11 @@ pub struct PipelineConfig {
     pub max_pixels: u64,
     /// Longest side in pixels, also checked from the header.
     pub max_side_px: u32,
+    /// Memory one decode may take, from the header: width × height × channels × bytes per
+    /// sample of the file's own pixels, plus the 8-bit RGB copy the checks work on when the file
+    /// is not 8-bit RGB already. A 16-bit RGBA image inside `max_pixels` can need half a
+    /// gigabyte; this refuses it before a pixel is decoded.
+    pub max_decoded_bytes: u64,
     /// Paper the page is assumed to be printed on (A4).
     pub paper_width_mm: f64,
     pub paper_height_mm: f64,
@@ -131,6 +136,7 @@ impl Default for PipelineConfig {
             max_upload_bytes: 20 * 1024 * 1024,
             max_pixels: 60_000_000,
             max_side_px: 12_000,
+            max_decoded_bytes: 256 * 1024 * 1024,
             paper_width_mm: 210.0,
             paper_height_mm: 297.0,
             min_dpi_fail: 150.0,

@@ -26,6 +26,9 @@ pub enum DecodeError {
     TooLarge { bytes: u64 },
     #[error("{width}x{height} pixels exceeds the limit")]
     TooManyPixels { width: u32, height: u32 },
+    /// Over a decoder's own limits before its dimensions were known.
+    #[error("image exceeds the decoder's limits")]
+    OverLimits,
     #[error("image data ends early")]
     Truncated,
     #[error("corrupt image: {0}")]
@@ -43,7 +46,7 @@ impl DecodeError {
             Self::Unsupported(_) => "format.unsupported",
             Self::NotAnImage => "format.not_image",
             Self::TooLarge { .. } => "format.too_large",
-            Self::TooManyPixels { .. } => "format.too_many_pixels",
+            Self::TooManyPixels { .. } | Self::OverLimits => "format.too_many_pixels",
             Self::Truncated => "format.truncated",
             Self::Corrupt(_) => "format.corrupt",
             Self::Unreadable(_) => "format.unreadable",
@@ -66,6 +69,7 @@ impl DecodeError {
             Self::TooManyPixels { width, height } => {
                 format!("图片尺寸过大（{width}×{height}像素）。请以200–300dpi扫描后重新上传")
             }
+            Self::OverLimits => "图片尺寸过大。请以200–300dpi扫描、保存为JPG后重新上传".into(),
             Self::Truncated => "图片不完整（文件在传输中被截断），请重新上传".into(),
             Self::Corrupt(_) => "图片已损坏，无法打开，请重新扫描上传".into(),
             Self::Unreadable(_) => "无法读取文件，请重新上传".into(),
@@ -180,6 +184,7 @@ pub fn decode(bytes: &[u8], cfg: &PipelineConfig) -> Result<Decoded, (DecodeErro
     if u64::from(width) * u64::from(height) > cfg.max_pixels
         || width > cfg.max_side_px
         || height > cfg.max_side_px
+        || decoded_bytes(decoder.total_bytes(), decoder.color_type(), width, height) > cfg.max_decoded_bytes
     {
         return fail(DecodeError::TooManyPixels { width, height }, &info);
     }
@@ -199,12 +204,25 @@ pub fn decode(bytes: &[u8], cfg: &PipelineConfig) -> Result<Decoded, (DecodeErro
     Ok(Decoded { rgb: to_rgb_on_white(image), info, grayscale_source })
 }
 
+/// Peak bytes of a decode: the file's own pixels, plus the 8-bit RGB copy (and, with alpha,
+/// the 8-bit RGBA step) the checks need when the file holds anything else.
+pub fn decoded_bytes(native: u64, colour: image::ColorType, width: u32, height: u32) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    let conversion = match colour {
+        image::ColorType::Rgb8 => 0,
+        c if c.has_alpha() => pixels * 7,
+        _ => pixels * 3,
+    };
+    native.saturating_add(conversion)
+}
+
 fn classify(e: image::ImageError, info: &FormatInfo) -> DecodeError {
     use image::ImageError as E;
     match e {
-        E::Limits(_) => {
-            DecodeError::TooManyPixels { width: info.width.unwrap_or(0), height: info.height.unwrap_or(0) }
-        }
+        E::Limits(_) => match (info.width, info.height) {
+            (Some(width), Some(height)) => DecodeError::TooManyPixels { width, height },
+            _ => DecodeError::OverLimits,
+        },
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => DecodeError::Truncated,
         E::Unsupported(u) => DecodeError::Corrupt(u.to_string()),
         other => {

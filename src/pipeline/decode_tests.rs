@@ -112,6 +112,48 @@ fn a_decompression_bomb_is_refused_from_its_header_before_decoding() {
     assert_eq!(info.media_type, Some("image/png"));
 }
 
+fn png_header(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend(width.to_be_bytes());
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([depth, colour, 0, 0, 0]);
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend(13u32.to_be_bytes());
+    bytes.extend(&ihdr);
+    bytes.extend(crc32(&ihdr).to_be_bytes());
+    // A few bytes of (bogus) image data and the end: enough for the header to be read whole.
+    for (name, data) in [(&b"IDAT"[..], &b"\x78\x9c\x03\x00"[..]), (b"IEND", b"")] {
+        let mut chunk = name.to_vec();
+        chunk.extend(data);
+        bytes.extend((data.len() as u32).to_be_bytes());
+        bytes.extend(&chunk);
+        bytes.extend(crc32(&chunk).to_be_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn a_16_bit_rgba_image_inside_the_pixel_limit_is_refused_by_its_decoded_size() {
+    // The audit's 465 KB PNG: 11 999 × 4 990 (59.9 Mpx, inside max_pixels) at 16-bit RGBA
+    // would need 479 MB for its own pixels alone.
+    let bytes = png_header(11_999, 4_990, 16, 6);
+    let (e, _) = decode(&bytes, &cfg()).err().unwrap();
+    assert_eq!(e.code(), "format.too_many_pixels");
+    assert!(e.message_zh().contains("11999×4990"), "{}", e.message_zh());
+    // The same size at 8-bit grey is 60 MB + its RGB copy: within budget, so it gets as far
+    // as its (missing) pixel data.
+    let (grey, _) = decode(&png_header(11_999, 4_990, 8, 0), &cfg()).err().unwrap();
+    assert_ne!(grey.code(), "format.too_many_pixels");
+    assert_eq!(decoded_bytes(100, image::ColorType::Rgb8, 10, 10), 100);
+    assert_eq!(decoded_bytes(800, image::ColorType::Rgba16, 10, 10), 800 + 700);
+}
+
+#[test]
+fn a_limit_hit_before_the_size_is_known_names_no_size() {
+    assert!(!DecodeError::OverLimits.message_zh().contains("0×0"));
+    assert_eq!(DecodeError::OverLimits.code(), "format.too_many_pixels");
+}
+
 #[test]
 fn an_oversized_upload_is_refused_before_decoding() {
     let small = PipelineConfig { max_upload_bytes: 100, ..cfg() };

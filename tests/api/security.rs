@@ -169,3 +169,61 @@ async fn personal_data_is_revealed_only_on_a_held_case_or_with_a_supervisors_rea
     let kept = document::Entity::find().filter(document::Column::Id.eq(doc.id)).one(&conn).await.unwrap();
     assert!(kept.is_some());
 }
+
+#[tokio::test]
+async fn anonymous_use_is_bounded_per_address_per_document_and_per_application() {
+    use sealdesk::domain::DocumentKind;
+    use sealdesk::fixtures::case::Problems;
+
+    use crate::applicant::{scans_for, upload};
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.intake.applications_per_hour_per_address = 2;
+        s.intake.uploads_per_minute_per_address = 4;
+        s.intake.max_attempts_per_document = 2;
+    })
+    .await;
+    let conn = app.test_db.connect().await;
+    let order = apply(&app, "first").await;
+    apply(&app, "second").await;
+    let third =
+        no_redirects().post(format!("{}/apply", app.address)).form(&form_with("third", &[])).send().await;
+    let third = third.unwrap();
+    assert_eq!(third.status(), 429);
+    assert!(third.text().await.unwrap().contains("提交过于频繁"));
+
+    let a = application::Entity::find().one(&conn).await.unwrap().unwrap();
+    let scans = scans_for(&a, Problems::default(), 3);
+    let licence = &scans.iter().find(|(k, _)| *k == DocumentKind::BusinessLicense).unwrap().1;
+    let form = &scans.iter().find(|(k, _)| *k == DocumentKind::ApplicationForm).unwrap().1;
+    let code = |r: serde_json::Value| r["error"]["code"].as_str().unwrap_or("").to_string();
+    for _ in 0..2 {
+        assert_eq!(upload(&app, &order, "business_license", "l.jpg", licence, true).await.status(), 201);
+    }
+    let third = upload(&app, &order, "business_license", "l.jpg", licence, true).await;
+    assert_eq!(third.status(), 422);
+    assert_eq!(code(third.json().await.unwrap()), "upload.too_many_attempts");
+    assert_eq!(upload(&app, &order, "application_form", "f.jpg", form, true).await.status(), 201);
+    let flood = upload(&app, &order, "application_form", "f.jpg", form, true).await;
+    assert_eq!(flood.status(), 429, "the fifth upload within a minute from one address");
+    let body: serde_json::Value = flood.json().await.unwrap();
+    assert_eq!(code(body.clone()), "upload.rate_limited");
+    assert!(body["error"]["message"].as_str().unwrap().contains("上传过于频繁"));
+
+    // A form field other than the file is not read without end.
+    let other = crate::helpers::spawn_app().await;
+    let order = apply(&other, "k").await;
+    let boundary = "b0undary";
+    let mut big =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n").into_bytes();
+    big.extend(std::iter::repeat_n(b'x', 200_000));
+    big.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = no_redirects()
+        .post(format!("{}{order}/documents/business_license", other.address))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("accept", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}

@@ -16,7 +16,7 @@ fn page(
     form: &ApplyForm,
     errors: &FieldErrors,
     status: StatusCode,
-    notice: Option<&str>,
+    notice: Option<(&str, &str)>,
 ) -> Result<HttpResponse, WebError> {
     let documents: Vec<(&str, Vec<&str>)> = OperationType::ALL
         .iter()
@@ -52,8 +52,21 @@ pub async fn form(
 
 pub async fn submit(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     form: web::Form<ApplyForm>,
 ) -> Result<HttpResponse, WebError> {
+    let per_hour = state.settings.intake.applications_per_hour_per_address;
+    let bucket = format!("apply:{}", crate::web::client::client_ip(&req));
+    if !crate::db::rate_limit::hit(&state.db, &bucket, 3600, per_hour).await? {
+        let notice = format!("提交过于频繁（每小时最多{per_hour}份申请），请稍后再试");
+        return page(
+            &state,
+            &form,
+            &FieldErrors::new(),
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(("application.rate_limited", &notice)),
+        );
+    }
     match create(&state.db, &form, Creator::Public).await {
         Ok(created) => {
             if !created.already {
@@ -70,7 +83,13 @@ pub async fn submit(
             // a new key, so a deliberate second application is one more click.
             let mut form = form.into_inner();
             form.key = uuid::Uuid::new_v4().simple().to_string();
-            page(&state, &form, &FieldErrors::new(), StatusCode::CONFLICT, Some(ApplyError::CONFLICT_ZH))
+            page(
+                &state,
+                &form,
+                &FieldErrors::new(),
+                StatusCode::CONFLICT,
+                Some((ApplyError::CONFLICT_CODE, ApplyError::CONFLICT_ZH)),
+            )
         }
         Err(ApplyError::Db(e)) => Err(e.into()),
     }

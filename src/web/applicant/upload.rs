@@ -12,14 +12,19 @@ use futures_util::StreamExt;
 
 use super::order::{UploadError, render_order};
 use super::{resolve, see_other};
+use crate::db::rate_limit;
 use crate::domain::DocumentKind;
 use crate::intake::{IntakeError, Receiver, Refusal};
 use crate::storage::{ByteStream, StorageError};
+use crate::web::client::client_ip;
 use crate::web::{AppState, WebError};
 
 /// Bytes of a refused body still read (and dropped) so the browser sees the answer
 /// rather than a reset connection; beyond this the connection is closed.
 const DRAIN_FACTOR: u64 = 8;
+
+/// The most bytes read of a form field other than `file` (the page sends none).
+const MAX_OTHER_FIELD_BYTES: usize = 16 * 1024;
 
 pub async fn upload(
     state: web::Data<AppState>,
@@ -39,9 +44,13 @@ pub async fn upload(
     let declared: Option<u64> =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
 
+    let per_minute = state.settings.intake.uploads_per_minute_per_address;
+    let bucket = format!("upload:{}", client_ip(&req));
     let result = if declared.is_some_and(|n| n > limit.saturating_add(64 * 1024)) {
         // Plainly too large: refused before a byte is stored.
         Err(IntakeError::Storage(StorageError::TooLarge { limit }))
+    } else if !rate_limit::hit(&state.db, &bucket, 60, per_minute).await? {
+        Err(Refusal::RateLimited(per_minute).into())
     } else {
         receive_file(&state, app.id, kind, &mut body).await
     };
@@ -78,6 +87,7 @@ pub async fn upload(
 pub fn refusal_status(e: &IntakeError) -> Option<StatusCode> {
     match e {
         IntakeError::Storage(StorageError::TooLarge { .. }) => Some(StatusCode::PAYLOAD_TOO_LARGE),
+        IntakeError::Refused(Refusal::RateLimited(_)) => Some(StatusCode::TOO_MANY_REQUESTS),
         IntakeError::Storage(StorageError::Empty | StorageError::Interrupted(_))
         | IntakeError::Refused(_) => Some(StatusCode::UNPROCESSABLE_ENTITY),
         _ => None,
@@ -96,10 +106,17 @@ async fn receive_file(
             IntakeError::Storage(StorageError::Interrupted(std::io::Error::other(e.to_string())))
         })?;
         if field.name() != Some("file") {
+            // Other fields are read and dropped, but only so far: a huge text field is refused.
+            let mut seen = 0usize;
             while let Some(chunk) = field.next().await {
-                chunk.map_err(|e| {
-                    IntakeError::Storage(StorageError::Interrupted(std::io::Error::other(e.to_string())))
-                })?;
+                seen += chunk
+                    .map_err(|e| {
+                        IntakeError::Storage(StorageError::Interrupted(std::io::Error::other(e.to_string())))
+                    })?
+                    .len();
+                if seen > MAX_OTHER_FIELD_BYTES {
+                    return Err(Refusal::Unusable(crate::pipeline::decode::DecodeError::NotAnImage).into());
+                }
             }
             continue;
         }
