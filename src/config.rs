@@ -251,12 +251,43 @@ pub fn redacted_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "[redacted]".into();
     };
-    match rest.rsplit_once('@') {
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = match rest.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
             format!("{scheme}://{user}:[redacted]@{host}")
         }
-        None => url.to_string(),
+        None => format!("{scheme}://{rest}"),
+    };
+    if let Some(q) = query {
+        // A secret may ride in the query (`?password=…`, a webhook's `?token=…`).
+        let secret = |k: &str| {
+            let k = k.to_ascii_lowercase();
+            ["pass", "pwd", "secret", "token", "key", "sig", "auth", "credential"]
+                .iter()
+                .any(|w| k.contains(w))
+        };
+        let parts: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if secret(k) => format!("{k}=[redacted]"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parts.join("&"));
+    }
+    out
+}
+
+/// Serialises an optional URL with its credentials redacted (`sealdesk config`).
+pub fn redact_plain_url<S: Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(u) => s.serialize_str(&redacted_url(u)),
+        None => s.serialize_none(),
     }
 }
 
@@ -376,6 +407,14 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://ca:[redacted]@db:5432/sealdesk"), "{shown}");
         assert!(!format!("{s:?}").contains("hunter2"));
+        s.database.url =
+            Some(SecretString::from("postgres://db:5432/sealdesk?user=ca&password=hunter2&sslmode=require"));
+        s.notify.sms.webhook_url = Some("https://bot:s3cret@sms.example/send?access_token=t0ken&x=1".into());
+        let shown = s.to_redacted_toml();
+        for secret in ["hunter2", "s3cret", "t0ken"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("sslmode=require") && shown.contains("x=1"), "{shown}");
     }
 
     #[test]

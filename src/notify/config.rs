@@ -110,6 +110,7 @@ pub struct SmsSettings {
     /// The signature in 【】 that opens every text (carriers require one).
     pub sign_name: String,
     pub timeout_secs: u64,
+    #[serde(serialize_with = "crate::config::redact_plain_url")]
     pub webhook_url: Option<String>,
     /// Sent as `Authorization: Bearer …` when set.
     #[serde(serialize_with = "redact")]

@@ -68,6 +68,46 @@ pub fn mask_recipient(to: &str) -> String {
     "***".into()
 }
 
+/// A message's text fit for a log: an applicant link's token (`/o/<token>`) and any 4–8 digit
+/// run (a one-time code) are replaced. Longer digit runs (order numbers) stay.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("/o/") {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '~')))
+                .unwrap_or(after.len());
+            out.push_str("/o/…");
+            rest = &after[end..];
+            continue;
+        }
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits > 0 {
+            if (4..=8).contains(&digits) {
+                out.push_str(&"*".repeat(digits));
+            } else {
+                out.push_str(&rest[..digits]);
+            }
+            rest = &rest[digits..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+#[test]
+fn log_text_keeps_no_link_and_no_code() {
+    let t = "【重庆CA】验证码 482913，订单 202612030001234 请打开 https://ca.example/o/AbC.9_x-y/print 查看";
+    let r = redact_text(t);
+    assert!(!r.contains("482913") && !r.contains("AbC.9_x-y"), "{r}");
+    assert!(r.contains("202612030001234") && r.contains("/o/…/print") && r.contains("******"), "{r}");
+}
+
 /// The configured transport of each channel.
 #[derive(Clone)]
 pub struct Transports {

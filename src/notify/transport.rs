@@ -57,7 +57,8 @@ pub trait Transport: Send + Sync {
 }
 
 /// The embedded default: the message is kept in the database (by the deliverer) and written to
-/// the log with the recipient masked. Re-sending writes one more log line, so it counts as
+/// the log with the recipient masked and its link and codes redacted (the whole text stays with the
+/// message in the database). Re-sending writes one more log line, so it counts as
 /// idempotent.
 pub struct LogSink {
     pub channel: &'static str,
@@ -77,7 +78,8 @@ impl Transport for LogSink {
         let to = super::mask_recipient(msg.to);
         match &msg.body {
             Body::Sms { text, .. } => {
-                tracing::info!(channel = self.channel, %to, text = %text.0, "message (log sink)")
+                let text = super::redact_text(&text.0);
+                tracing::info!(channel = self.channel, %to, %text, "message (log sink)")
             }
             Body::Email { mail, .. } => {
                 tracing::info!(channel = self.channel, %to, subject = %mail.subject, "message (log sink)")

@@ -55,7 +55,7 @@ impl ClaimError {
             Self::NotInReview(_) => "该申请当前不在待审核状态".into(),
             Self::TakenBy(name) => format!("该申请已由{name}领取"),
             Self::NotAssignee => "只有领取人或审核主管可以操作".into(),
-            Self::NoSuchReviewer(_) => "改派对象不存在或已停用".into(),
+            Self::NoSuchReviewer(_) => "改派对象不存在、已停用或不是审核人员".into(),
             Self::QueueEmpty => "队列中暂无待领取的申请".into(),
             Self::Review(e) => e.message_zh(),
         }
@@ -215,7 +215,11 @@ pub async fn reassign(
         return Err(ClaimError::NotInReview(app_id));
     }
     let target = crate::entities::staff_user::Entity::find_by_id(to).one(&txn).await?;
-    if !target.is_some_and(|u| u.active) {
+    // Only someone who can review: never the platform's integration account.
+    let reviews = |u: &crate::entities::staff_user::Model| {
+        u.active && u.role.parse::<Role>().is_ok_and(|r| r.includes(Role::Reviewer))
+    };
+    if !target.as_ref().is_some_and(reviews) {
         return Err(ClaimError::NoSuchReviewer(to));
     }
     set_assignee(&txn, &app, Some(to)).await?;

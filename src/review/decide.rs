@@ -87,6 +87,8 @@ pub enum DecideError {
     NotInReview,
     #[error("idempotency key must be 8–64 characters")]
     BadKey,
+    #[error("idempotency key already used for another case")]
+    KeyUsedElsewhere,
     #[error("no verdict for {0}")]
     MissingVerdict(DocumentKind),
     #[error("document {0} is not a current document of this case")]
@@ -123,6 +125,7 @@ impl DecideError {
             Self::NotAssignee => "case.not_assignee",
             Self::NotInReview => "case.not_in_review",
             Self::BadKey => "decision.bad_key",
+            Self::KeyUsedElsewhere => "decision.key_used",
             Self::MissingVerdict(_) => "decision.document_verdict_missing",
             Self::UnknownDocument(_) => "decision.unknown_document",
             Self::ReasonRequired(_) => "decision.reason_required",
@@ -142,6 +145,7 @@ impl DecideError {
             Self::NotAssignee => "只有领取该申请的审核员可以作出决定，请先领取".into(),
             Self::NotInReview => "该申请当前不在待审核状态".into(),
             Self::BadKey => "请求无效，请刷新页面后重试".into(),
+            Self::KeyUsedElsewhere => "该提交已用于另一个申请，请刷新本页后重新作出决定".into(),
             Self::MissingVerdict(k) => format!("请对“{}”作出判断（通过或需重新提交）", k.label_zh()),
             Self::UnknownDocument(_) => "材料已更新，请刷新页面后重试".into(),
             Self::ReasonRequired(k) => format!("“{}”需重新提交，请至少选择一个原因", k.label_zh()),
@@ -260,7 +264,13 @@ fn dedup(codes: &[String]) -> Vec<String> {
     codes.iter().filter(|c| !c.is_empty() && seen.insert(c.as_str())).cloned().collect()
 }
 
-async fn already_decided(db: &impl ConnectionTrait, key: &str) -> Result<Option<application::Model>, DbErr> {
+/// The case a decision with this key was made on, if one was: only a repeat on the same case
+/// is that decision's repeat; the key on another case decides nothing and is refused.
+async fn already_decided(
+    db: &impl ConnectionTrait,
+    app_id: i32,
+    key: &str,
+) -> Result<Option<application::Model>, DecideError> {
     let Some(prior) = review_decision::Entity::find()
         .filter(review_decision::Column::IdempotencyKey.eq(key))
         .one(db)
@@ -268,7 +278,10 @@ async fn already_decided(db: &impl ConnectionTrait, key: &str) -> Result<Option<
     else {
         return Ok(None);
     };
-    application::Entity::find_by_id(prior.application_id).one(db).await
+    if prior.application_id != app_id {
+        return Err(DecideError::KeyUsedElsewhere);
+    }
+    Ok(application::Entity::find_by_id(prior.application_id).one(db).await?)
 }
 
 pub async fn decide(
@@ -281,13 +294,13 @@ pub async fn decide(
     if !(8..=64).contains(&d.idempotency_key.len()) {
         return Err(DecideError::BadKey);
     }
-    if let Some(app) = already_decided(db, &d.idempotency_key).await? {
+    if let Some(app) = already_decided(db, app_id, &d.idempotency_key).await? {
         return Ok(Decided::AlreadyDone(app));
     }
     match decide_once(db, app_id, staff, d, policy).await {
         // Whatever stopped this one (the key's unique index, the case no longer in review or no
         // longer claimed), if the same submit has meanwhile been decided, that is the answer.
-        Err(e) => match already_decided(db, &d.idempotency_key).await? {
+        Err(e) => match already_decided(db, app_id, &d.idempotency_key).await? {
             Some(app) => Ok(Decided::AlreadyDone(app)),
             None => Err(e),
         },
@@ -305,7 +318,7 @@ async fn decide_once(
     let txn = begin_write(db).await?;
     // Looked for again inside the transaction: a double submit that waited for the first one's
     // commit finds its decision here, not a case that is no longer in review.
-    if let Some(app) = already_decided(&txn, &d.idempotency_key).await? {
+    if let Some(app) = already_decided(&txn, app_id, &d.idempotency_key).await? {
         return Ok(Decided::AlreadyDone(app));
     }
     let app =

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -127,7 +127,9 @@ pub async fn page(
     if let Some(check) =
         filter.failing.as_deref().filter(|c| c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
     {
-        q = q.filter(application::Column::FailingChecks.contains(format!(",{check},")));
+        // `_` is LIKE's one-character wildcard: escaped, `seal_boxes` matches only itself.
+        let pattern = format!("%,{},%", check.replace('_', "\\_"));
+        q = q.filter(Expr::col(application::Column::FailingChecks).like(LikeExpr::new(pattern).escape('\\')));
     }
     if filter.resubmitted {
         q = q.filter(application::Column::Resubmissions.gt(0));

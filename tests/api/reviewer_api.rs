@@ -4,7 +4,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sealdesk::auth::{Role, api_token};
 use sealdesk::domain::OperationType;
-use sealdesk::entities::{audit_event, document, notification};
+use sealdesk::entities::{application, audit_event, document, notification};
 use sealdesk::fixtures::case::Problems;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -193,4 +193,38 @@ async fn two_identical_decisions_sent_at_once_decide_once() {
         .unwrap();
     assert_eq!(outbox, 2, "one decision's messages: an SMS and an e-mail");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_decision_key_reused_on_another_case_decides_nothing_and_cases_go_only_to_reviewers() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let x = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let z = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let a = api_for(&app, "reuser", Role::Reviewer).await;
+    let boss = api_for(&app, "boss", Role::Supervisor).await;
+    let platform = add_staff(&conn, "platform", Role::Integration).await;
+    let mut bodies = Vec::new();
+    for case in [&x, &z] {
+        assert_eq!(a.post(&format!("/cases/{}/claim", case.id), serde_json::json!({})).await.0, 200);
+        let docs = document::Entity::find()
+            .filter(document::Column::ApplicationId.eq(case.id))
+            .all(&conn)
+            .await
+            .unwrap();
+        let verdicts: Vec<_> =
+            docs.iter().map(|d| serde_json::json!({ "document_id": d.id, "accept": true })).collect();
+        bodies.push(serde_json::json!({ "outcome": "approve", "documents": verdicts, "idempotency_key": "reused-key-1" }));
+    }
+    assert_eq!(a.post(&format!("/cases/{}/decision", x.id), bodies[0].clone()).await.0, 200);
+    let (status, body) = a.post(&format!("/cases/{}/decision", z.id), bodies[1].clone()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("decision.key_used")), "{body}");
+    let z_now = application::Entity::find_by_id(z.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!(z_now.state, "in_review", "the other case stays undecided");
+
+    let (status, _) =
+        boss.post(&format!("/cases/{}/reassign", z.id), serde_json::json!({ "to": platform })).await;
+    assert_ne!(status, 204, "never to the integration account");
+    let z_now = application::Entity::find_by_id(z.id).one(&conn).await.unwrap().unwrap();
+    assert_ne!(z_now.assignee_id, Some(platform));
 }

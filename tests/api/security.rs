@@ -227,3 +227,26 @@ async fn anonymous_use_is_bounded_per_address_per_document_and_per_application()
         .unwrap();
     assert_eq!(r.status(), 422);
 }
+
+#[tokio::test]
+async fn the_queues_failing_filter_matches_a_check_name_exactly() {
+    use sea_orm::{ActiveModelTrait, Set};
+
+    use crate::staff::{login, new_application};
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "sun", Role::Reviewer).await;
+    let a = new_application(&conn, "pin_unlock").await;
+    let order = a.order_number.clone();
+    let mut am: application::ActiveModel = a.into();
+    am.state = Set("in_review".into());
+    am.failing_checks = Set(",seal,".into());
+    am.queued_at = Set(Some(chrono::Utc::now()));
+    am.update(&conn).await.unwrap();
+    let s = login(&app, "sun").await;
+    let mut listed = Vec::new();
+    for q in ["seal", "sea_", "seal_boxes"] {
+        listed.push(s.get(&format!("/queue?failing={q}")).await.text().await.unwrap().contains(&order));
+    }
+    assert_eq!(listed, [true, false, false], "`_` is not a wildcard");
+}

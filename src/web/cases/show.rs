@@ -52,6 +52,7 @@ pub async fn render_case(state: &AppState, p: Page<'_>) -> Result<HttpResponse, 
     let reviewers = if p.staff.can(Role::Supervisor) {
         staff_user::Entity::find()
             .filter(staff_user::Column::Active.eq(true))
+            .filter(staff_user::Column::Role.ne(Role::Integration.as_str()))
             .order_by_asc(staff_user::Column::DisplayName)
             .all(&state.db)
             .await?
