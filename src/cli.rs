@@ -355,9 +355,37 @@ async fn jobs(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {
             }
         }
         JobsAction::Retry { id } => {
-            let ok = queue::retry_dead(&db, id).await?;
-            anyhow::ensure!(ok, "job {id} is not dead (or does not exist)");
-            println!("job {id} queued again");
+            let found = job::Entity::find_by_id(id).one(&db).await?;
+            let send = found.as_ref().filter(|j| j.kind == crate::notify::outbox::JOB_KIND);
+            if let Some(j) = send {
+                // A message's send job is retried through its message, as the supervisor's
+                // button does: the message goes back to pending and a fresh send job is queued.
+                let payload: crate::notify::outbox::SendJob = serde_json::from_value(j.payload.clone())
+                    .with_context(|| format!("job {id}: unreadable payload"))?;
+                let nid = payload.notification_id;
+                let txn = crate::db::begin_write(&db).await?;
+                let n = crate::notify::outbox::retry(&txn, nid)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("job {id} (message {nid}): {e}"))?;
+                let detail = serde_json::json!({ "notification_id": nid, "channel": n.channel, "job": id, "via": "cli" });
+                crate::audit::record(
+                    &txn,
+                    crate::audit::Entry {
+                        actor: crate::audit::Actor::System,
+                        action: "notification.retried",
+                        application_id: n.application_id,
+                        document_id: None,
+                        detail,
+                    },
+                )
+                .await?;
+                txn.commit().await?;
+                println!("message {nid} of job {id} will be sent again");
+            } else {
+                let ok = queue::retry_dead(&db, id).await?;
+                anyhow::ensure!(ok, "job {id} is not dead (or does not exist)");
+                println!("job {id} queued again");
+            }
         }
         JobsAction::Probe { work_ms, tag } => {
             let job = NewJob::new(probe::KIND, probe::Probe { tag, work_ms }, settings.jobs.max_attempts);

@@ -112,6 +112,20 @@ impl BlobStore for LocalBlobStore {
         }
     }
 
+    async fn check_writable(&self) -> Result<(), StorageError> {
+        let probe = TempFile {
+            path: self.root.join("tmp").join(format!("health-{}", uuid::Uuid::new_v4())),
+            armed: true,
+        };
+        let mut file = tokio::fs::File::create(&probe.path).await?;
+        // A few KiB, synced: a full disk fails here rather than on an applicant's upload.
+        file.write_all(&[0u8; 4096]).await?;
+        file.sync_all().await?;
+        drop(file);
+        drop(probe);
+        Ok(())
+    }
+
     async fn exists(&self, key: &BlobKey) -> Result<bool, StorageError> {
         Ok(tokio::fs::try_exists(self.path_of(key)).await?)
     }

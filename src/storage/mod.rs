@@ -89,4 +89,8 @@ pub trait BlobStore: Send + Sync {
 
     /// Deleting a missing blob is not an error (retention sweeps may race).
     async fn delete(&self, key: &BlobKey) -> Result<(), StorageError>;
+
+    /// Whether a blob could be written now (for `/healthz`): a full disk or a read-only mount
+    /// is an error.
+    async fn check_writable(&self) -> Result<(), StorageError>;
 }

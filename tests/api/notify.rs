@@ -216,6 +216,36 @@ async fn an_unreachable_mail_server_dead_letters_the_message_and_a_supervisor_re
 }
 
 #[tokio::test]
+async fn retrying_a_dead_send_job_from_the_command_line_sends_the_message_again() {
+    use sealdesk::entities::job;
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let app = spawn_app_with(|s| {
+        smtp(s, port);
+        s.notify.max_attempts = 1;
+    })
+    .await;
+    let conn = app.test_db.connect().await;
+    let case = returned_message(&conn).await;
+    let dead = wait_state(&conn, case.id, "email", "dead").await;
+    let dead_job = job::Entity::find()
+        .filter(job::Column::Kind.eq("notify.send"))
+        .filter(job::Column::State.eq("dead"))
+        .one(&conn)
+        .await
+        .unwrap()
+        .expect("the message's dead send job");
+    let sink = SmtpSink::start(port, tmp.path(), 0);
+    let out = app.test_db.command().args(["jobs", "retry", &dead_job.id.to_string()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("message {}", dead.id)));
+    let sent = wait_state(&conn, case.id, "email", "sent").await;
+    assert_eq!(sink.received().len(), 1, "sent, once");
+    assert_eq!(attempts(&conn, sent.id).await, ["failed", "sent"]);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_sender_killed_between_sending_and_recording_sends_at_most_one_extra_copy() {
     let db = TestDb::new().await;
     let conn = db.connect().await;

@@ -69,6 +69,17 @@ pub async fn upload(
         }
         Err(e) => {
             let Some(status) = refusal_status(&e) else {
+                if wants_json {
+                    // The page's script reads JSON: a failure of ours is JSON too (a full disk,
+                    // a locked database), with the applicant's message, never an HTML page.
+                    tracing::error!(application = app.id, kind = %kind, error = %e, "upload failed");
+                    let status = match e {
+                        IntakeError::Storage(_) | IntakeError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
+                        _ => StatusCode::INTERNAL_SERVER_ERROR,
+                    };
+                    let err = serde_json::json!({ "error": { "code": e.code(), "message": e.message_zh() } });
+                    return Ok(HttpResponse::build(status).insert_header(("Retry-After", "30")).json(err));
+                }
                 return Err(anyhow::anyhow!("upload of {kind} for application {}: {e}", app.id).into());
             };
             tracing::info!(application = app.id, kind = %kind, code = e.code(), "upload refused");
