@@ -250,3 +250,90 @@ async fn the_queues_failing_filter_matches_a_check_name_exactly() {
     }
     assert_eq!(listed, [true, false, false], "`_` is not a wildcard");
 }
+
+/// Issue 20 (reliability): an upload that announces more bytes than the limit is answered 413
+/// at once, without the server waiting for (or reading) its 100 MB.
+#[tokio::test]
+async fn an_upload_announcing_too_many_bytes_is_refused_before_its_body_arrives() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let order = apply(&app, "k").await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST {order}/documents/business_license HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 104857600\r\n\r\n--b\r\n"
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), sock.read(&mut buf))
+        .await
+        .expect("answered without the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+/// Issue 20 (low): the lookup told a matching order and mobile by its 429 on the second try,
+/// and 30 parallel sends issued 2 codes.
+#[tokio::test]
+async fn the_order_lookup_answers_alike_whether_or_not_the_mobile_matches_and_sends_one_code_at_a_time() {
+    use sealdesk::notify::config::SmsProviderKind;
+    let (url, seen) = crate::notify::webhook_gateway().await;
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.notify.sms.provider = SmsProviderKind::Webhook;
+        s.notify.sms.webhook_url = Some(url.clone());
+        s.intake.lookup_code_resend_secs = 60;
+    })
+    .await;
+    let conn = app.test_db.connect().await;
+    apply(&app, "k").await;
+    let a = application::Entity::find().one(&conn).await.unwrap().unwrap();
+    let send = |mobile: String| {
+        let base = app.address.clone();
+        let order = a.order_number.clone();
+        async move {
+            let r = no_redirects()
+                .post(format!("{base}/lookup"))
+                .form(&[("order_number", order), ("mobile", mobile)])
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    // A stranger's two tries with a wrong mobile look exactly like an owner's two tries.
+    let stranger = [send("13800000000".into()).await, send("13800000000".into()).await];
+    assert_eq!(stranger, [200, 429]);
+    assert!(seen.lock().unwrap().is_empty());
+
+    let other = crate::helpers::spawn_app_with(|s| {
+        s.notify.sms.provider = SmsProviderKind::Webhook;
+        s.notify.sms.webhook_url = Some(url.clone());
+        s.intake.lookup_code_resend_secs = 60;
+    })
+    .await;
+    let conn = other.test_db.connect().await;
+    apply(&other, "k").await;
+    let b = application::Entity::find().one(&conn).await.unwrap().unwrap();
+    let sends = (0..30).map(|_| {
+        let base = other.address.clone();
+        let fields = [("order_number", b.order_number.clone()), ("mobile", b.operator_mobile.clone())];
+        tokio::spawn(async move {
+            no_redirects()
+                .post(format!("{base}/lookup"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let mut statuses = Vec::new();
+    for s in sends {
+        statuses.push(s.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(seen.lock().unwrap().len(), 1, "one code for 30 parallel sends");
+}

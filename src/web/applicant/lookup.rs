@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::{see_other, token_for};
 use crate::audit::{self, Actor};
+use crate::db::rate_limit;
 use crate::intake::lookup::{LookupError, find, issue, redeem};
 use crate::notify::mask_recipient;
 use crate::notify::templates::SmsText;
@@ -57,6 +58,18 @@ pub async fn send_code(
             return page(&state, &form, "start", Some(e.message_zh()), StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
+    // The send limits are counted per order number typed, matched or not, in one atomic step
+    // each: the answer (and its timing) tells no one whether the order and mobile matched, and
+    // parallel sends cannot slip two codes past the limit.
+    let s = &state.settings.intake;
+    let order = form.order_number.trim();
+    let resend = u64::from(s.lookup_code_resend_secs);
+    let within = (resend == 0 || rate_limit::hit(&state.db, &format!("lookup:{order}"), resend, 1).await?)
+        && rate_limit::hit(&state.db, &format!("lookup-hour:{order}"), 3600, s.lookup_codes_per_hour).await?;
+    if !within {
+        let e = LookupError::TooSoon { wait_secs: resend as i64 };
+        return page(&state, &form, "code", Some(e.message_zh()), StatusCode::TOO_MANY_REQUESTS);
+    }
     if let Some(app) = app {
         match issue(&state.db, app.id, &state.settings.intake).await? {
             Ok((id, code)) => {

@@ -46,15 +46,16 @@ pub async fn upload(
 
     let per_minute = state.settings.intake.uploads_per_minute_per_address;
     let bucket = format!("upload:{}", client_ip(&req));
-    let result = if declared.is_some_and(|n| n > limit.saturating_add(64 * 1024)) {
-        // Plainly too large: refused before a byte is stored.
+    let announced_too_large = declared.is_some_and(|n| n > limit.saturating_add(64 * 1024));
+    let result = if announced_too_large {
+        // Plainly too large: refused before a byte is stored or read.
         Err(IntakeError::Storage(StorageError::TooLarge { limit }))
     } else if !rate_limit::hit(&state.db, &bucket, 60, per_minute).await? {
         Err(Refusal::RateLimited(per_minute).into())
     } else {
         receive_file(&state, app.id, kind, &mut body).await
     };
-    if result.is_err() {
+    if result.is_err() && !announced_too_large {
         drain(&mut body, limit.saturating_mul(DRAIN_FACTOR)).await;
     }
     match result {
@@ -85,10 +86,14 @@ pub async fn upload(
             tracing::info!(application = app.id, kind = %kind, code = e.code(), "upload refused");
             if wants_json {
                 let err = serde_json::json!({ "error": { "code": e.code(), "message": e.message_zh() } });
-                return Ok(HttpResponse::build(status).json(err));
+                let mut resp = HttpResponse::build(status).json(err);
+                close_if_unread(&mut resp, announced_too_large);
+                return Ok(resp);
             }
             let error = UploadError { kind: kind.as_str().into(), code: e.code(), message: e.message_zh() };
-            render_order(&state, &token, &app, Some(error), status).await
+            let mut resp = render_order(&state, &token, &app, Some(error), status).await?;
+            close_if_unread(&mut resp, announced_too_large);
+            Ok(resp)
         }
     }
 }
@@ -170,6 +175,14 @@ where
             |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
         ));
     (pump, stream)
+}
+
+/// The body of a refused upload that announced too many bytes is not read at all: the answer
+/// goes out at once and the connection is closed rather than kept for a body nobody will read.
+fn close_if_unread(resp: &mut HttpResponse, unread: bool) {
+    if unread {
+        resp.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    }
 }
 
 /// Reads and drops what is left of the body, up to `max` bytes.
