@@ -91,6 +91,9 @@ pub struct TemplateSet {
     sources: HashMap<String, String>,
 }
 
+/// Template instructions one render may spend (the defaults use a few hundred).
+const TEMPLATE_FUEL: u64 = 100_000;
+
 /// A rendered message for one channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SmsText(pub String);
@@ -136,6 +139,8 @@ impl TemplateSet {
             if name.ends_with("email_html") { AutoEscape::Html } else { AutoEscape::None }
         });
         env.set_keep_trailing_newline(false);
+        // Admins write these: a loop of loops must end in an error, not hold a sender for ever.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         let err = |source| TemplateError::Render { key: key.to_string(), source };
         env.add_template_owned(key.to_string(), source.clone()).map_err(err)?;
         let out = env.get_template(key).map_err(err)?.render(ctx).map_err(err)?;
@@ -208,6 +213,17 @@ mod tests {
         assert!(!mail.html.contains("<script>"), "{}", mail.html);
         assert!(mail.html.contains("&lt;script&gt;"));
         assert!(mail.text.contains("<script>"), "the text part is text");
+    }
+
+    #[test]
+    fn a_template_that_would_run_for_ever_fails_at_once() {
+        let set = TemplateSet::defaults().with(
+            "decision.return.sms",
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+        );
+        let started = std::time::Instant::now();
+        assert!(set.render("decision.return.sms", &ctx("decision.return", 1)).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
