@@ -319,8 +319,9 @@ impl Settings {
         if let Some(dir) = &overrides.data_dir {
             figment = figment.merge(Serialized::default("storage.data_dir", dir));
         }
-        let settings: Settings =
+        let mut settings: Settings =
             figment.extract().map_err(|e| ConfigError::Invalid(e.to_string().replace('\n', "; ")))?;
+        settings.notify.read_secret_files().map_err(ConfigError::Invalid)?;
         settings.validate()?;
         Ok(settings)
     }

@@ -16,6 +16,13 @@ pub struct NotifySettings {
     /// database, so every node signs and checks alike.
     #[serde(serialize_with = "redact")]
     pub link_secret: Option<SecretString>,
+    /// A file holding the key (first line), for secrets mounted by the deployment; read at
+    /// start-up when `link_secret` is not set.
+    pub link_secret_file: Option<std::path::PathBuf>,
+    /// Keys of links already sent, still accepted (never used to sign): set the old key here and
+    /// a new `link_secret` to rotate without breaking the links applicants hold.
+    #[serde(serialize_with = "redact_all")]
+    pub link_previous_secrets: Vec<SecretString>,
     /// How long a link in a message opens the order.
     pub link_valid_days: u32,
     /// Failed deliveries of one message before it is dead-lettered for a supervisor.
@@ -33,6 +40,8 @@ impl Default for NotifySettings {
         Self {
             public_base_url: "http://127.0.0.1:8080".into(),
             link_secret: None,
+            link_secret_file: None,
+            link_previous_secrets: Vec::new(),
             link_valid_days: 14,
             max_attempts: 6,
             max_per_application_per_hour: 6,
@@ -147,7 +156,28 @@ fn redact<S: Serializer>(secret: &Option<SecretString>, s: S) -> Result<S::Ok, S
     }
 }
 
+fn redact_all<S: Serializer>(secrets: &[SecretString], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(secrets.iter().map(|_| "[redacted]"))
+}
+
 impl NotifySettings {
+    /// Reads `link_secret_file` into `link_secret` (unless that is set already).
+    pub fn read_secret_files(&mut self) -> Result<(), String> {
+        if let (None, Some(path)) = (&self.link_secret, &self.link_secret_file) {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("notify.link_secret_file {}: {e}", path.display()))?;
+            let key = text.lines().next().unwrap_or("").trim().to_string();
+            if key.len() < 16 {
+                return Err(format!(
+                    "notify.link_secret_file {}: the key must be at least 16 characters",
+                    path.display()
+                ));
+            }
+            self.link_secret = Some(SecretString::from(key));
+        }
+        Ok(())
+    }
+
     /// What `Settings::validate` checks of this section.
     pub fn validate(&self) -> Result<(), String> {
         if !(self.public_base_url.starts_with("http://") || self.public_base_url.starts_with("https://")) {

@@ -99,6 +99,24 @@ pub fn verify(key: &SecretString, token: &str, now: chrono::DateTime<chrono::Utc
     i32::try_from(app).map_err(|_| LinkError::Invalid)
 }
 
+/// As [`verify`], with the current key first and then each previous one (key rotation). A
+/// token whose signature one of them accepts but that is past its time is `Expired`.
+pub fn verify_any(
+    current: &SecretString,
+    previous: &[SecretString],
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i32, LinkError> {
+    let mut result = verify(current, token, now);
+    for key in previous {
+        if result != Err(LinkError::Invalid) {
+            break;
+        }
+        result = verify(key, token, now);
+    }
+    result
+}
+
 /// The whole link for a message sent now.
 pub fn url(
     settings: &NotifySettings,
@@ -127,6 +145,34 @@ mod tests {
         assert_eq!(t.len(), 27, "short enough for an SMS: {t}");
         assert_eq!(verify(&k, &t, now), Ok(4711));
         assert_eq!(verify(&k, &t, now + Duration::days(15)), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn after_a_rotation_old_links_still_open_and_new_ones_are_signed_with_the_new_key() {
+        let (old, new) = (key("the-old-key-0123456789"), key("the-new-key-9876543210"));
+        let until = Utc::now() + Duration::days(3);
+        let sent_before = sign(&old, 42, until);
+        assert_eq!(verify_any(&new, std::slice::from_ref(&old), &sent_before, Utc::now()), Ok(42));
+        assert_eq!(verify_any(&new, &[], &sent_before, Utc::now()), Err(LinkError::Invalid), "once retired");
+        let late = Utc::now() + Duration::days(4);
+        assert_eq!(verify_any(&new, std::slice::from_ref(&old), &sent_before, late), Err(LinkError::Expired));
+        assert_eq!(verify_any(&new, &[old], &sign(&new, 7, until), Utc::now()), Ok(7));
+    }
+
+    #[test]
+    fn the_key_can_come_from_a_file_and_never_prints() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("link.key");
+        std::fs::write(&path, "k3y-from-a-mounted-secret-file\n").unwrap();
+        let mut s = NotifySettings { link_secret_file: Some(path), ..NotifySettings::default() };
+        s.link_previous_secrets = vec![key("an-older-key-0000000000")];
+        s.read_secret_files().unwrap();
+        assert_eq!(s.link_secret.as_ref().unwrap().expose_secret(), "k3y-from-a-mounted-secret-file");
+        let shown = toml::to_string(&s).unwrap();
+        assert!(!shown.contains("k3y-from") && !shown.contains("older-key"), "{shown}");
+        let mut short =
+            NotifySettings { link_secret_file: Some(dir.path().join("none")), ..NotifySettings::default() };
+        assert!(short.read_secret_files().is_err(), "a missing file stops the start");
     }
 
     #[test]

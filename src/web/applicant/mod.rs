@@ -48,7 +48,8 @@ pub async fn resolve(
     token: &str,
 ) -> Result<Result<application::Model, HttpResponse>, WebError> {
     let key = link::secret(&state.db, &state.settings.notify).await?;
-    let app_id = match link::verify(&key, token, chrono::Utc::now()) {
+    let previous = &state.settings.notify.link_previous_secrets;
+    let app_id = match link::verify_any(&key, previous, token, chrono::Utc::now()) {
         Ok(id) => id,
         Err(e) => {
             let status = if e == link::LinkError::Expired { StatusCode::GONE } else { StatusCode::NOT_FOUND };
