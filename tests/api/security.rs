@@ -337,3 +337,30 @@ async fn the_order_lookup_answers_alike_whether_or_not_the_mobile_matches_and_se
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert_eq!(seen.lock().unwrap().len(), 1, "one code for 30 parallel sends");
 }
+
+/// A TIFF scan is shown to staff as PNG, decoded under the upload limits (issue 20: staff TIFF
+/// viewing had no limit); a draft's scan is a supervisor's to open, not a reviewer's.
+#[tokio::test]
+async fn a_tiff_scan_is_shown_as_png_under_the_upload_limits() {
+    use sea_orm::EntityTrait;
+    use sealdesk::entities::document;
+
+    use crate::applicant::upload;
+    use crate::staff::login;
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    let order = apply(&app, "k").await;
+    let img = image::RgbImage::from_fn(640, 900, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 200]));
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut tiff, image::ImageFormat::Tiff).unwrap();
+    let r = upload(&app, &order, "business_license", "scan.tif", tiff.get_ref(), true).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let doc = document::Entity::find().one(&conn).await.unwrap().unwrap();
+    add_staff(&conn, "zhou", Role::Supervisor).await;
+    let s = login(&app, "zhou").await;
+    let shown = s.get(&format!("/documents/{}/scan", doc.id)).await;
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["content-type"], "image/png");
+    let png = image::load_from_memory(&shown.bytes().await.unwrap()).unwrap();
+    assert_eq!((png.width(), png.height()), (640, 900));
+}

@@ -1,5 +1,6 @@
 //! `GET /documents/{id}/scan`: the uploaded image, for staff only, never cached by the browser.
-//! TIFF, which browsers do not show, is converted to PNG on a blocking thread.
+//! TIFF, which browsers do not show, is converted to PNG on a blocking thread, under the
+//! upload inspection's limits and permits.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -45,15 +46,19 @@ pub async fn scan(
     let (media_type, body) = match sniffed {
         None => return Err(WebError::NotFound),
         Some((image::ImageFormat::Tiff, _)) if doc.width_px.is_some() => {
-            let png = web::block(move || -> Result<Vec<u8>, image::ImageError> {
-                let img = image::load_from_memory(&bytes)?;
+            // Decoded under the same limits (pixels, decoded bytes) and the same permits as an
+            // upload's inspection: six staff opening a huge TIFF at once wait their turn.
+            let _permit = state.upload_permits.acquire().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let cfg = state.settings.checks.clone();
+            let png = web::block(move || -> Result<Vec<u8>, String> {
+                let page = crate::pipeline::decode::decode(&bytes, &cfg).map_err(|(e, _)| e.to_string())?;
                 let mut out = std::io::Cursor::new(Vec::new());
-                img.write_to(&mut out, image::ImageFormat::Png)?;
+                page.rgb.write_to(&mut out, image::ImageFormat::Png).map_err(|e| e.to_string())?;
                 Ok(out.into_inner())
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(|e| anyhow::anyhow!("TIFF for viewing: {e}"))?;
             ("image/png".to_string(), bytes::Bytes::from(png))
         }
         Some((image::ImageFormat::Tiff, _)) => return Err(WebError::NotFound),
