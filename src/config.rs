@@ -128,11 +128,19 @@ pub struct ServerSettings {
     /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed for the
     /// client's address (throttling, rate limits, logs). Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// Memory (MiB) this process lets image decoding and checking take at once, shared by the
+    /// intake inspection, the page checks and staff TIFF viewing (see `memory`).
+    pub decode_memory_mib: u32,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), http_workers: 2, trusted_proxies: Vec::new() }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            http_workers: 2,
+            trusted_proxies: Vec::new(),
+            decode_memory_mib: 384,
+        }
     }
 }
 

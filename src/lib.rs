@@ -16,6 +16,7 @@ pub mod entities;
 pub mod fixtures;
 pub mod intake;
 pub mod jobs;
+pub mod memory;
 pub mod notify;
 pub mod ocr;
 pub mod pipeline;

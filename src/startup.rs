@@ -66,7 +66,9 @@ impl Application {
         let transports = crate::notify::Transports::from_settings(&settings.notify)
             .map_err(|e| anyhow::anyhow!("notifications: {e}"))?;
         let sms = transports.sms.clone();
-        let registry = handlers(Registry::standard(blobs.clone(), ocr, transports, &settings));
+        let memory = crate::memory::MemoryBudget::new(settings.server.decode_memory_mib);
+        let registry =
+            handlers(Registry::standard(blobs.clone(), ocr, transports, &settings, memory.clone()));
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
@@ -78,6 +80,7 @@ impl Application {
             sms,
             upload_permits: Arc::new(tokio::sync::Semaphore::new(settings.intake.inspect_concurrency)),
             trusted_proxies: settings.server.trusted_proxy_blocks().map_err(|e| anyhow::anyhow!(e))?.into(),
+            memory,
         };
         let server = HttpServer::new(move || {
             App::new()

@@ -139,6 +139,8 @@ pub struct Receiver<'a> {
     pub settings: &'a Settings,
     /// Bounds the decodes running at once (`intake.inspect_concurrency`).
     pub permits: &'a Arc<Semaphore>,
+    /// The process's decode memory budget.
+    pub memory: &'a crate::memory::MemoryBudget,
 }
 
 impl Receiver<'_> {
@@ -215,6 +217,7 @@ impl Receiver<'_> {
         let _permit = self.permits.acquire().await.map_err(|e| IntakeError::Internal(e.to_string()))?;
         let bytes = self.blobs.get(key).await?;
         let cfg = self.settings.checks.clone();
+        let _memory = self.memory.reserve(crate::memory::MemoryBudget::cost(&bytes, &cfg, 1)).await;
         tokio::task::spawn_blocking(move || inspect::inspect(&bytes, &cfg))
             .await
             .map_err(|e| IntakeError::Internal(format!("inspection task: {e}")))

@@ -36,6 +36,8 @@ pub struct CheckDocumentHandler {
     pub ocr: Arc<OcrPool>,
     pub page_timeout: Duration,
     pub review: ReviewSettings,
+    /// The process's decode budget, shared with intake and the viewer.
+    pub memory: crate::memory::MemoryBudget,
 }
 
 /// What the applicant typed that a document of `kind` should show: its numbers, and the
@@ -103,6 +105,9 @@ impl JobHandler for CheckDocumentHandler {
                 self.config.clone()
             }
         };
+        // The page's share of the process's memory, reserved before a pixel is decoded.
+        let cost = crate::memory::MemoryBudget::cost(&bytes, &config, crate::memory::CHECKS_BYTES_PER_PIXEL);
+        let _memory = self.memory.reserve(cost).await;
         let report = self
             .ocr
             .run(self.page_timeout, move |reader| {

@@ -107,6 +107,7 @@ impl Registry {
         ocr: Arc<crate::ocr::pool::OcrPool>,
         transports: crate::notify::Transports,
         settings: &crate::config::Settings,
+        memory: crate::memory::MemoryBudget,
     ) -> Self {
         Self::default()
             .with(probe::ProbeHandler)
@@ -116,6 +117,7 @@ impl Registry {
                 ocr,
                 page_timeout: std::time::Duration::from_secs(settings.ocr.page_timeout_secs),
                 review: settings.review.clone(),
+                memory,
             })
             .with(crate::notify::deliver::DeliverHandler {
                 settings: Arc::new(settings.notify.clone()),

@@ -184,7 +184,8 @@ pub fn decode(bytes: &[u8], cfg: &PipelineConfig) -> Result<Decoded, (DecodeErro
     if u64::from(width) * u64::from(height) > cfg.max_pixels
         || width > cfg.max_side_px
         || height > cfg.max_side_px
-        || decoded_bytes(decoder.total_bytes(), decoder.color_type(), width, height) > cfg.max_decoded_bytes
+        || decode_cost(format, bytes, decoder.total_bytes(), decoder.color_type(), width, height)
+            > cfg.max_decoded_bytes
     {
         return fail(DecodeError::TooManyPixels { width, height }, &info);
     }
@@ -214,6 +215,48 @@ pub fn decoded_bytes(native: u64, colour: image::ColorType, width: u32, height: 
         _ => pixels * 3,
     };
     native.saturating_add(conversion)
+}
+
+/// A progressive JPEG keeps every coefficient (two bytes per sample) until its last scan.
+fn jpeg_is_progressive(bytes: &[u8]) -> bool {
+    let head = match bytes.windows(2).position(|w| w == [0xFF, 0xDA]) {
+        Some(sos) => &bytes[..sos],
+        None => bytes,
+    };
+    head.windows(2).any(|w| w == [0xFF, 0xC2])
+}
+
+/// Peak bytes decoding this file takes: [`decoded_bytes`], plus a progressive JPEG's
+/// coefficient buffers.
+fn decode_cost(
+    format: ImageFormat,
+    bytes: &[u8],
+    native: u64,
+    colour: image::ColorType,
+    w: u32,
+    h: u32,
+) -> u64 {
+    let mut cost = decoded_bytes(native, colour, w, h);
+    if format == ImageFormat::Jpeg && jpeg_is_progressive(bytes) {
+        cost = cost.saturating_add(native.saturating_mul(2));
+    }
+    cost
+}
+
+/// What decoding `bytes` will cost in memory, read from the header alone (nothing is decoded):
+/// for a caller to reserve it from a shared budget first. `None` when the header cannot be read
+/// (decoding then fails at once, at no cost).
+pub fn memory_cost(bytes: &[u8], cfg: &PipelineConfig) -> Option<(u64, u64)> {
+    let (format, _) = sniff(bytes).ok()?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(cfg.max_side_px);
+    limits.max_image_height = Some(cfg.max_side_px);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().ok()?;
+    let (w, h) = decoder.dimensions();
+    let cost = decode_cost(format, bytes, decoder.total_bytes(), decoder.color_type(), w, h);
+    Some((cost, u64::from(w) * u64::from(h)))
 }
 
 fn classify(e: image::ImageError, info: &FormatInfo) -> DecodeError {

@@ -149,6 +149,25 @@ fn a_16_bit_rgba_image_inside_the_pixel_limit_is_refused_by_its_decoded_size() {
 }
 
 #[test]
+fn a_progressive_jpeg_costs_its_coefficients_too() {
+    let img = marked();
+    let (w, h) = img.dimensions();
+    let encode = |progressive: bool| {
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 90);
+        enc.set_progressive(progressive);
+        enc.encode(img.as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb).unwrap();
+        out
+    };
+    let (baseline, pixels) = memory_cost(&encode(false), &cfg()).unwrap();
+    let (progressive, _) = memory_cost(&encode(true), &cfg()).unwrap();
+    assert_eq!(pixels, u64::from(w) * u64::from(h));
+    assert_eq!(baseline, pixels * 3, "8-bit RGB: its own pixels only");
+    assert_eq!(progressive, pixels * 9, "plus two bytes per sample of coefficients");
+    assert!(memory_cost(b"not an image", &cfg()).is_none());
+}
+
+#[test]
 fn a_limit_hit_before_the_size_is_known_names_no_size() {
     assert!(!DecodeError::OverLimits.message_zh().contains("0×0"));
     assert_eq!(DecodeError::OverLimits.code(), "format.too_many_pixels");

@@ -45,6 +45,9 @@ pub struct AppState {
     pub upload_permits: Arc<tokio::sync::Semaphore>,
     /// `server.trusted_proxies`, parsed.
     pub trusted_proxies: Arc<[client::IpBlock]>,
+    /// The process's decode memory budget (`server.decode_memory_mib`), shared with the job
+    /// runners: a resource limit, not state another node would need.
+    pub memory: crate::memory::MemoryBudget,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

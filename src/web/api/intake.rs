@@ -123,6 +123,7 @@ pub async fn put_document(
         blobs: state.blobs.as_ref(),
         settings: &state.settings,
         permits: &state.upload_permits,
+        memory: &state.memory,
     };
     let name = format!("{}.upload", kind.as_str());
     let (_, result) = tokio::join!(pump, receiver.receive(app.id, kind, &name, stream));

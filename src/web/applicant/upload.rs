@@ -143,6 +143,7 @@ async fn receive_file(
             blobs: state.blobs.as_ref(),
             settings: &state.settings,
             permits: &state.upload_permits,
+            memory: &state.memory,
         };
         let (_, result) = tokio::join!(pump, receiver.receive(app_id, kind, &name, stream));
         return result;
