@@ -77,78 +77,18 @@ async fn main() {
         println!("upload load test: run it with `cargo bench --bench upload`");
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
-    let settings = Settings::load(
-        Some(std::path::Path::new("/dev/null")),
-        &Overrides { bind: Some(format!("127.0.0.1:{port}")), data_dir: Some(dir.path().to_path_buf()) },
-    )
-    .expect("settings");
-    // Schema and a signed-in reviewer first, then the server as its own process.
-    let db = sealdesk::db::open(&settings).await.expect("database");
-    let reviewer = accounts::add(
-        &db,
-        accounts::NewStaff {
-            username: "bench",
-            display_name: "压测审核员",
-            role: Role::Reviewer,
-            password: "bench-password".into(),
-        },
-    )
-    .await
-    .expect("reviewer")
-    .id;
-    let cookie = format!(
-        "{}={}",
-        session::COOKIE,
-        session::create(&db, reviewer, None, None, &settings.auth).await.expect("session").token
-    );
-
-    let server = Command::new(env!("CARGO_BIN_EXE_sealdesk"))
-        .args(["--data-dir", dir.path().to_str().unwrap(), "serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("SEALDESK__LOG__FILTER", "warn")
-        // Every request comes from 127.0.0.1: the per-address limits are not what is measured.
-        .env("SEALDESK__INTAKE__UPLOADS_PER_MINUTE_PER_ADDRESS", "100000")
-        .env("SEALDESK__INTAKE__APPLICATIONS_PER_HOUR_PER_ADDRESS", "100000")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("sealdesk serve");
-    let pid = server.id();
-    // Killed however this ends, a failed assertion included.
-    let _server = Killed(server);
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(300))
-        .build()
-        .expect("client");
-    let started = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if std::env::args().any(|a| a == "worst") {
+        worst_case_memory().await;
+        return;
     }
+    let Server { _dir: dir, _process: _server, pid, base, settings, db, cookie, client } =
+        Server::start().await;
+    let _ = &dir;
 
     let mut orders = Vec::new();
     for i in 0..APPLICATIONS {
         let key = format!("bench-{i}");
-        let form = [
-            ("operation_type", "new"),
-            ("certificate_type", "unit_seal"),
-            ("validity_years", "1"),
-            ("delivery", "pickup"),
-            ("company_name", "重庆压测科技有限公司"),
-            ("company_uscc", "91110000600037341L"),
-            ("legal_rep_name", "张伟"),
-            ("legal_rep_id_number", "11010519491231002X"),
-            ("contact_phone", "13912345678"),
-            ("operator_name", "李娜"),
-            ("operator_id_number", "360426199101010071"),
-            ("operator_mobile", "17623094654"),
-            ("operator_email", "ln@example.com"),
-            ("mailing_address", "重庆市渝中区"),
-            ("declaration", "on"),
-            ("key", key.as_str()),
-        ];
+        let form = apply_form(&key);
         let resp = client.post(format!("{base}/apply")).form(&form).send().await.expect("apply");
         assert_eq!(resp.status(), 303);
         orders.push(resp.headers()["location"].to_str().unwrap().to_string());
@@ -264,6 +204,197 @@ async fn main() {
         assert!(doc.kind.parse::<DocumentKind>().is_ok());
     }
     println!("all {} uploads stored and intact", results.len());
+}
+
+/// The release `sealdesk serve` on a fresh SQLite database in a temp dir, with a signed-in
+/// reviewer's cookie; killed when dropped, a failed assertion included.
+struct Server {
+    _dir: tempfile::TempDir,
+    _process: Killed,
+    pid: u32,
+    base: String,
+    settings: Settings,
+    db: sea_orm::DatabaseConnection,
+    cookie: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let settings = Settings::load(
+            Some(std::path::Path::new("/dev/null")),
+            &Overrides { bind: Some(format!("127.0.0.1:{port}")), data_dir: Some(dir.path().to_path_buf()) },
+        )
+        .expect("settings");
+        // Schema and a signed-in reviewer first, then the server as its own process.
+        let db = sealdesk::db::open(&settings).await.expect("database");
+        let reviewer = accounts::add(
+            &db,
+            accounts::NewStaff {
+                username: "bench",
+                display_name: "压测审核员",
+                role: Role::Reviewer,
+                password: "bench-password".into(),
+            },
+        )
+        .await
+        .expect("reviewer")
+        .id;
+        let cookie = format!(
+            "{}={}",
+            session::COOKIE,
+            session::create(&db, reviewer, None, None, &settings.auth).await.expect("session").token
+        );
+
+        let server = Command::new(env!("CARGO_BIN_EXE_sealdesk"))
+            .args([
+                "--data-dir",
+                dir.path().to_str().unwrap(),
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("SEALDESK__LOG__FILTER", "warn")
+            // Every request comes from 127.0.0.1: the per-address limits are not what is measured.
+            .env("SEALDESK__INTAKE__UPLOADS_PER_MINUTE_PER_ADDRESS", "100000")
+            .env("SEALDESK__INTAKE__APPLICATIONS_PER_HOUR_PER_ADDRESS", "100000")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("sealdesk serve");
+        let pid = server.id();
+        // Killed however this ends, a failed assertion included.
+        let process = Killed(server);
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(300))
+            .build()
+            .expect("client");
+        let started = Instant::now();
+        while client.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        Self { _dir: dir, _process: process, pid, base, settings, db, cookie, client }
+    }
+}
+
+fn apply_form(key: &str) -> Vec<(&'static str, String)> {
+    [
+        ("operation_type", "new"),
+        ("certificate_type", "unit_seal"),
+        ("validity_years", "1"),
+        ("delivery", "pickup"),
+        ("company_name", "重庆压测科技有限公司"),
+        ("company_uscc", "91110000600037341L"),
+        ("legal_rep_name", "张伟"),
+        ("legal_rep_id_number", "11010519491231002X"),
+        ("contact_phone", "13912345678"),
+        ("operator_name", "李娜"),
+        ("operator_id_number", "360426199101010071"),
+        ("operator_mobile", "17623094654"),
+        ("operator_email", "ln@example.com"),
+        ("mailing_address", "重庆市渝中区"),
+        ("declaration", "on"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .chain([("key", key.to_string())])
+    .collect()
+}
+
+/// The audit's worst cases within the limits, eight at once (`cargo bench --bench upload --
+/// worst`), two of each: 16-bit RGBA PNGs of 11,999 × 4,990 (refused from their header), the
+/// largest progressive JPEG the decode limit takes, a baseline JPEG at the pixel limit, and an
+/// uncompressed TIFF near the byte limit, each to its own application.
+/// Reports the server's resident memory before and at its peak (VmHWM) once every upload is
+/// answered and every accepted one checked.
+async fn worst_case_memory() {
+    let server = Server::start().await;
+    let (client, base) = (&server.client, &server.base);
+    let flat = |w: u32, h: u32| {
+        image::RgbImage::from_fn(w, h, |x, y| image::Rgb([250, (x % 7) as u8 + 240, (y % 5) as u8 + 240]))
+    };
+    let mut png16 = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(flat(11_999, 4_990))
+        .to_rgba16()
+        .write_to(&mut png16, image::ImageFormat::Png)
+        .expect("png");
+    let jpeg = |w: u32, h: u32, progressive: bool| {
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 80);
+        enc.set_progressive(progressive);
+        enc.encode(flat(w, h).as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb).expect("jpeg");
+        out
+    };
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(flat(2_500, 2_600))
+        .write_to(&mut tiff, image::ImageFormat::Tiff)
+        .expect("tiff");
+    // The largest progressive JPEG `checks.max_decoded_bytes` takes (9 bytes a pixel), and a
+    // baseline one at the pixel limit.
+    let files = [
+        ("16-bit RGBA PNG 11999x4990", png16.into_inner()),
+        ("progressive JPEG 6400x4400", jpeg(6_400, 4_400, true)),
+        ("baseline JPEG 9000x6600", jpeg(9_000, 6_600, false)),
+        ("TIFF 2500x2600", tiff.into_inner()),
+    ];
+    for (name, bytes) in &files {
+        println!("worst case: {name}, {:.1} MB", bytes.len() as f64 / 1_048_576.0);
+    }
+    let rss_before = status_kb(server.pid, "VmRSS:");
+    let mut uploads = Vec::new();
+    for i in 0..8 {
+        let resp = client
+            .post(format!("{base}/apply"))
+            .form(&apply_form(&format!("worst-{i}")))
+            .send()
+            .await
+            .expect("apply");
+        let order = resp.headers()["location"].to_str().unwrap().to_string();
+        let (ct, body) = multipart(&files[i % files.len()].1);
+        let (client, url) = (client.clone(), format!("{base}{order}/documents/business_license"));
+        uploads.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .header("content-type", ct)
+                .header("accept", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("upload");
+            r.status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for u in uploads {
+        statuses.push(u.await.expect("upload task"));
+    }
+    // Every accepted upload's check job done.
+    let started = Instant::now();
+    loop {
+        let health: serde_json::Value =
+            client.get(format!("{base}/healthz")).send().await.expect("health").json().await.expect("json");
+        let busy = ["queued", "running"].iter().any(|k| health["jobs"][k].as_i64().unwrap_or(0) > 0);
+        if !busy || started.elapsed() > Duration::from_secs(600) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let peak = status_kb(server.pid, "VmHWM:");
+    println!(
+        "answers: {statuses:?} (201 taken, 422 refused); checks done in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "server resident before: {:.0} MB, peak (VmHWM): {:.0} MB",
+        rss_before as f64 / 1024.0,
+        peak as f64 / 1024.0
+    );
 }
 
 struct Killed(std::process::Child);
