@@ -217,7 +217,8 @@ impl Receiver<'_> {
         let _permit = self.permits.acquire().await.map_err(|e| IntakeError::Internal(e.to_string()))?;
         let bytes = self.blobs.get(key).await?;
         let cfg = self.settings.checks.clone();
-        let _memory = self.memory.reserve(crate::memory::MemoryBudget::cost(&bytes, &cfg, 1)).await;
+        let cost = crate::memory::MemoryBudget::cost(&bytes, &cfg, 1);
+        let _memory = self.memory.reserve(cost).await.map_err(|e| IntakeError::Internal(e.to_string()))?;
         tokio::task::spawn_blocking(move || inspect::inspect(&bytes, &cfg))
             .await
             .map_err(|e| IntakeError::Internal(format!("inspection task: {e}")))

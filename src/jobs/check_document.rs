@@ -107,7 +107,8 @@ impl JobHandler for CheckDocumentHandler {
         };
         // The page's share of the process's memory, reserved before a pixel is decoded.
         let cost = crate::memory::MemoryBudget::cost(&bytes, &config, crate::memory::CHECKS_BYTES_PER_PIXEL);
-        let _memory = self.memory.reserve(cost).await;
+        let _memory =
+            self.memory.reserve(cost).await.map_err(|e| JobError::Retry(format!("memory budget: {e}")))?;
         let report = self
             .ocr
             .run(self.page_timeout, move |reader| {

@@ -50,7 +50,8 @@ pub async fn scan(
             // upload's inspection: six staff opening a huge TIFF at once wait their turn.
             let _permit = state.upload_permits.acquire().await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let cfg = state.settings.checks.clone();
-            let _memory = state.memory.reserve(crate::memory::MemoryBudget::cost(&bytes, &cfg, 1)).await;
+            let cost = crate::memory::MemoryBudget::cost(&bytes, &cfg, 1);
+            let _memory = state.memory.reserve(cost).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let png = web::block(move || -> Result<Vec<u8>, String> {
                 let page = crate::pipeline::decode::decode(&bytes, &cfg).map_err(|(e, _)| e.to_string())?;
                 let mut out = std::io::Cursor::new(Vec::new());
