@@ -181,7 +181,7 @@ pub enum ApplyError {
 impl ApplyError {
     pub const CONFLICT_CODE: &'static str = "application.key_conflict";
     pub const CONFLICT_ZH: &'static str =
-        "这份申请表已经提交过，内容与本次不同。如需另行申请，请重新打开申请页面填写";
+        "这份申请表已经提交过，内容与本次不同。如确需另行申请，请核对下方内容后再次提交";
 }
 
 /// Who is creating an application: the key deduplicates only the same creator's retry.
