@@ -3,9 +3,13 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
+use actix_http::HttpService;
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
+use actix_web::dev::AppConfig;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
@@ -82,17 +86,29 @@ impl Application {
             trusted_proxies: settings.server.trusted_proxy_blocks().map_err(|e| anyhow::anyhow!(e))?.into(),
             memory,
         };
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(crate::web::default_headers())
-                .wrap(TracingLogger::<crate::web::client::RequestSpan>::new())
-                .app_data(web::Data::new(state.clone()))
-                .configure(routes)
-        })
-        .workers(settings.server.http_workers)
-        .disable_signals()
-        .listen(listener)?
-        .run();
+        let upload_limit = settings.checks.max_upload_bytes;
+        let server = actix_server::Server::build()
+            .workers(settings.server.http_workers)
+            .disable_signals()
+            .listen("sealdesk-http", listener, move || {
+                let state = state.clone();
+                let app = App::new()
+                    .wrap(crate::web::default_headers())
+                    .wrap(TracingLogger::<crate::web::client::RequestSpan>::new())
+                    .app_data(web::Data::new(state))
+                    .configure(routes)
+                    .into_factory()
+                    .map_err(|e: actix_web::Error| e.error_response());
+                // Built by hand rather than by `HttpServer` only to install the answer to
+                // `Expect: 100-continue` (see `web::expect`); the timeouts are HttpServer's.
+                HttpService::build()
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .expect(fn_service(move |req| crate::web::expect::check(req, upload_limit)))
+                    .finish(map_config(app, |_| AppConfig::default()))
+                    .tcp()
+            })?
+            .run();
         let workers = spawn_workers(db.clone(), registry, settings.jobs.clone(), &node_name());
         tracing::info!(port, backend = ?db.get_database_backend(), "sealdesk serving");
         Ok(Self { port, server, workers, db })

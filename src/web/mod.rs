@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cases;
 pub mod client;
 mod error;
+pub mod expect;
 mod health;
 mod notifications;
 pub mod queue;

@@ -274,6 +274,57 @@ async fn an_upload_announcing_too_many_bytes_is_refused_before_its_body_arrives(
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
 
+/// Issue 20 (reliability): a client that asks first (`Expect: 100-continue`, as curl does for
+/// bodies over 1 MB) is told 413 instead of `100 Continue` when it announces too much, and told
+/// to go on when it does not (its upload then lands as usual).
+#[tokio::test]
+async fn an_upload_that_asks_first_is_refused_before_continue_or_told_to_go_on() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let order = apply(&app, "k").await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let ask = |len: usize| {
+        format!(
+            "POST {order}/documents/business_license HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+             Expect: 100-continue\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {len}\r\n\r\n"
+        )
+    };
+    let read = |mut sock: tokio::net::TcpStream| async move {
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(20), sock.read(&mut buf))
+            .await
+            .expect("answered before the body")
+            .unwrap();
+        (String::from_utf8_lossy(&buf[..n]).to_string(), sock)
+    };
+
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    sock.write_all(ask(104_857_600).as_bytes()).await.unwrap();
+    let (answer, _) = read(sock).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "no 100 Continue first: {answer}");
+    assert!(answer.contains("upload.too_large") && answer.contains("文件过大"), "{answer}");
+
+    let scan = crate::intake::licence_jpeg("91500000MA5U6X5K1A", "重庆测试科技有限公司");
+    let mut body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\
+                     Content-Type: image/jpeg\r\n\r\n"
+        .to_vec();
+    body.extend_from_slice(&scan);
+    body.extend_from_slice(b"\r\n--b--\r\n");
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    sock.write_all(ask(body.len()).as_bytes()).await.unwrap();
+    let (answer, mut sock) = read(sock).await;
+    assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+    sock.write_all(&body).await.unwrap();
+    let mut rest = String::new();
+    while !rest.contains("document_id") {
+        let (more, s) = read(sock).await;
+        assert!(!more.is_empty(), "connection closed: {rest}");
+        rest.push_str(&more);
+        sock = s;
+    }
+    assert!(rest.contains("201 Created"), "{rest}");
+}
+
 /// Issue 20 (low): the lookup told a matching order and mobile by its 429 on the second try,
 /// and 30 parallel sends issued 2 codes.
 #[tokio::test]

@@ -46,7 +46,7 @@ pub async fn upload(
 
     let per_minute = state.settings.intake.uploads_per_minute_per_address;
     let bucket = format!("upload:{}", client_ip(&req));
-    let announced_too_large = declared.is_some_and(|n| n > limit.saturating_add(64 * 1024));
+    let announced_too_large = crate::web::expect::announced_too_large(declared, limit);
     let result = if announced_too_large {
         // Plainly too large: refused before a byte is stored or read.
         Err(IntakeError::Storage(StorageError::TooLarge { limit }))
