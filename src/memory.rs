@@ -36,10 +36,13 @@ impl MemoryBudget {
         self.permits.clone().acquire_many_owned(mib).await
     }
 
-    /// What decoding `bytes` and keeping `per_pixel` more bytes per pixel beside it will take.
+    /// What holding the file, decoding it and keeping `per_pixel` more bytes per pixel beside
+    /// it will take.
     pub fn cost(bytes: &[u8], cfg: &PipelineConfig, per_pixel: u64) -> u64 {
-        crate::pipeline::decode::memory_cost(bytes, cfg)
-            .map_or(MIB, |(decode, pixels)| decode.saturating_add(pixels.saturating_mul(per_pixel)))
+        let file = bytes.len() as u64;
+        crate::pipeline::decode::memory_cost(bytes, cfg).map_or(file.max(MIB), |(decode, pixels)| {
+            file.saturating_add(decode).saturating_add(pixels.saturating_mul(per_pixel))
+        })
     }
 
     /// Mebibytes free now (for tests and `/healthz`).

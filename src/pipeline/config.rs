@@ -81,6 +81,9 @@ pub struct PipelineConfig {
     pub seal_complete_coverage: f64,
     /// Red marks with more gold than this share of their red (the national emblem) are not seals.
     pub seal_max_gold_share: f64,
+    /// A round or oval imprint is mostly paper inside: at most this share of the middle of its
+    /// ellipse (half the radii) is red. The emblem's red field fills it.
+    pub seal_max_inner_fill: f64,
     /// Similarity (0–1, by characters) from which a seal's arc text counts as naming a
     /// registration authority, or as the typed company name.
     pub seal_text_min_similarity: f64,
@@ -91,6 +94,12 @@ pub struct PipelineConfig {
     /// Sample boxes of the seal-sample form: side length range, millimetres.
     pub seal_box_min_side_mm: f64,
     pub seal_box_max_side_mm: f64,
+    /// A box's longer side is at most this many times its shorter (a table's stamping cell is
+    /// wider than tall).
+    pub seal_box_max_aspect: f64,
+    /// A box is nearly empty: at most this share of its inside (quarter-size cells, 1.5 mm in
+    /// from its lines) holds dark ink; a label cell full of instructions is not a box.
+    pub seal_box_max_ink_share: f64,
     /// Seal ink within this distance of a box line counts as touching it, millimetres.
     pub seal_box_line_clearance_mm: f64,
     /// Number finding: glyph heights of a number's characters, millimetres on the paper.
@@ -170,11 +179,14 @@ impl Default for PipelineConfig {
             seal_min_ring_coverage: 0.5,
             seal_complete_coverage: 0.8,
             seal_max_gold_share: 0.1,
+            seal_max_inner_fill: 0.6,
             seal_text_min_similarity: 0.6,
             seal_authority_zone_min_x: 0.45,
             seal_authority_zone_min_y: 0.55,
             seal_box_min_side_mm: 40.0,
-            seal_box_max_side_mm: 110.0,
+            seal_box_max_side_mm: 180.0,
+            seal_box_max_aspect: 3.0,
+            seal_box_max_ink_share: 0.06,
             seal_box_line_clearance_mm: 0.3,
             number_min_text_mm: 1.5,
             number_max_text_mm: 7.0,

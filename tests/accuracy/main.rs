@@ -1,6 +1,7 @@
 //! Accuracy of the image checks against generated scans with known truth. Prints the figures
 //! (run with `--nocapture` to see them) and asserts the targets from the issue tracker.
 
+mod held;
 mod numbers;
 mod real;
 mod seal_text;

@@ -4,7 +4,8 @@
 //! (clearly redder than green and blue). Long straight red runs (printed red frames and rules)
 //! are removed, the rest is closed by 1 mm so an imprint's ring, star and text join, and each
 //! connected group is judged: a seal is 12–75 mm, not elongated, carries ink along most of its
-//! outer ring (round, oval) or border (square), and is not red-and-gold (the national emblem).
+//! outer ring (round, oval) or border (square), and is not red-and-gold or a solid red field
+//! (the national emblem, however a copier rendered its gold).
 //! Red headings and red-pen remarks fail the size, shape or ring tests. Black text under an
 //! imprint does not matter: the ring around it stays red.
 
@@ -137,6 +138,24 @@ fn border_coverage(labels: &Labels, mask: &GrayImage, g: &Component) -> f64 {
     hits as f64 / 80.0
 }
 
+/// Share of the red cells inside the middle of the group's inscribed ellipse (half its radii),
+/// whichever group they belong to.
+fn inner_fill(mask: &GrayImage, g: &Component) -> f64 {
+    let (cx, cy) = (f64::from(g.x0 + g.x1 + 1) / 2.0, f64::from(g.y0 + g.y1 + 1) / 2.0);
+    let (a, b) = (f64::from(g.x1 - g.x0 + 1) / 4.0, f64::from(g.y1 - g.y0 + 1) / 4.0);
+    let (mut inside, mut red) = (0u32, 0u32);
+    for y in (cy - b).floor().max(0.0) as u32..=((cy + b).ceil() as u32).min(mask.height() - 1) {
+        for x in (cx - a).floor().max(0.0) as u32..=((cx + a).ceil() as u32).min(mask.width() - 1) {
+            let (dx, dy) = ((f64::from(x) + 0.5 - cx) / a, (f64::from(y) + 0.5 - cy) / b);
+            if dx * dx + dy * dy <= 1.0 {
+                inside += 1;
+                red += u32::from(mask.get_pixel(x, y)[0] > 0);
+            }
+        }
+    }
+    f64::from(red) / f64::from(inside.max(1))
+}
+
 fn is_member(labels: &Labels, mask: &GrayImage, label: u32, x: f64, y: f64) -> bool {
     let (x, y) = (x.floor(), y.floor());
     if x < 0.0 || y < 0.0 || x >= f64::from(mask.width()) || y >= f64::from(mask.height()) {
@@ -175,6 +194,11 @@ pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
         } else {
             continue;
         };
+        // An imprint is ink on paper: a ring, a star, characters, with paper between them. The
+        // national emblem on an ID card is a solid field, red however its gold came out.
+        if shape != SealShape::Square && inner_fill(&map.mask, g) > cfg.seal_max_inner_fill {
+            continue;
+        }
         let c = map.cell;
         found.push(SealFound {
             bbox: [g.x0 * c, g.y0 * c, (g.x1 - g.x0 + 1) * c, (g.y1 - g.y0 + 1) * c],

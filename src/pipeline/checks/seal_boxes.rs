@@ -1,8 +1,8 @@
 //! Seal boxes of the seal-sample form (印章取样处): one imprint in each, not touching its lines.
 //!
 //! The boxes are found on the quarter-size page, levelled by the measured skew: long dark
-//! horizontal and vertical runs (not seal red) are kept, joined, and every square group of the
-//! configured size is a box. For each box the imprints whose centre lies inside it are counted,
+//! horizontal and vertical runs (not seal red) are kept, and every nearly empty cell they
+//! enclose, of a seal's size, is a box, whatever the form's layout. For each box the imprints whose centre lies inside it are counted,
 //! and each of its four lines is followed at full resolution: the line is located to the pixel,
 //! its thickness measured, and seal ink within the configured clearance of it means the
 //! imprint touches or crosses it (勿压线).
@@ -45,26 +45,37 @@ impl Level {
     }
 }
 
-/// Quarter-size cells holding any dark, non-red pixel (a thin, tilted line stays unbroken,
-/// where averaging would wash it out).
-fn ink_mask(page: &Page) -> GrayImage {
+/// Quarter-size cells holding any pixel with one of `marks` (a thin, tilted line stays
+/// unbroken, where averaging would wash it out).
+fn mark_mask(page: &Page, marks: u8) -> GrayImage {
     let f = (1.0 / page.small_scale) as u32;
     let (w, h) = page.marks.dimensions();
     let mut cells = BlockSums::new(w, h, f);
-    count_ink(page.marks.as_raw(), &mut cells, &mut vec![0; w as usize]);
+    count_marked(page.marks.as_raw(), marks, &mut cells, &mut vec![0; w as usize]);
     let cells = cells.finish();
     let (sw, sh) = (w.div_ceil(f).max(1), h.div_ceil(f).max(1));
     GrayImage::from_fn(sw, sh, |x, y| Luma([if cells[(y * sw + x) as usize] > 0 { 255 } else { 0 }]))
 }
 
-/// Ink pixels ([`mark::INK`]) of each cell of the page's marks.
+/// Pixels of each cell of the page's marks that carry one of `marks`.
 #[multiversion(targets("x86_64+avx2"))]
-fn count_ink(marks: &[u8], cells: &mut BlockSums, flags: &mut [u16]) {
-    for row in marks.chunks_exact(flags.len().max(1)) {
+fn count_marked(page_marks: &[u8], marks: u8, cells: &mut BlockSums, flags: &mut [u16]) {
+    for row in page_marks.chunks_exact(flags.len().max(1)) {
         for (f, &m) in flags.iter_mut().zip(row) {
-            *f = u16::from(m & mark::INK);
+            *f = u16::from(m & marks != 0);
         }
         cells.add_row(flags);
+    }
+}
+
+/// `mask` turned to level by `level` (thickened first: a one-cell line turned by nearest
+/// neighbour would break up).
+fn levelled(mask: GrayImage, level: &Level) -> GrayImage {
+    if level.sin.abs() > 0.003 {
+        let theta = level.sin.asin() as f32;
+        rotate_about_center(&max_filter(&mask, 1), theta, Interpolation::Nearest, Border::Constant(Luma([0])))
+    } else {
+        mask
     }
 }
 
@@ -102,27 +113,63 @@ fn long_lines(mask: &GrayImage, min_len: u32) -> GrayImage {
 }
 
 /// The boxes as rectangles of the levelled quarter-size image: (x0, y0, x1, y1).
+///
+/// A box is a ruled cell: a region of paper enclosed by long lines on every side, of a seal's
+/// size (each side within the configured range, not too elongated), and nearly empty (little
+/// dark ink inside but the seal itself, which is red). Found this way the layout does not
+/// matter: two squares side by side, the seed's table whose stamping cells sit right of their
+/// label cells, or a redrawn form. Where more than two cells qualify, the two emptiest are the
+/// boxes (a label cell holds the instructions).
 fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec<(f64, f64, f64, f64)> {
     let px_mm = 25.4 / (dpi * page.small_scale);
-    let mask = ink_mask(page);
-    let mask = if level.sin.abs() > 0.003 {
-        let theta = level.sin.asin() as f32;
-        // Thickened first: a one-cell line turned by nearest neighbour would break up.
-        rotate_about_center(&max_filter(&mask, 1), theta, Interpolation::Nearest, Border::Constant(Luma([0])))
-    } else {
-        mask
-    };
-    let lines = max_filter(&long_lines(&mask, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), 1);
-    let (_, rects) = components(&lines, |_, _| true);
-    let mut boxes: Vec<(f64, f64, f64, f64)> = rects
+    // Dark ink, and the lines under a seal: where stamp ink covers a thin rule the rule's
+    // pixels are red, not dark, and the cell would leak out through the gap. A seal itself
+    // has no straight run as long as a box's side.
+    let mask = levelled(mark_mask(page, mark::INK), level);
+    let ruled = levelled(mark_mask(page, mark::INK | mark::SEAL), level);
+    let lines = max_filter(&long_lines(&ruled, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), 1);
+    let (w, h) = lines.dimensions();
+    // The paper between the lines, region by region.
+    let free = GrayImage::from_fn(w, h, |x, y| Luma([255 - lines.get_pixel(x, y)[0]]));
+    let (labels, regions) = components(&free, |_, _| true);
+    let mut area = vec![0u32; regions.iter().map(|r| r.label as usize + 1).max().unwrap_or(1)];
+    for l in labels.pixels() {
+        if let Some(a) = area.get_mut(l[0] as usize) {
+            *a += 1;
+        }
+    }
+    let margin = (1.5 / px_mm).ceil() as u32;
+    let mut cells: Vec<((f64, f64, f64, f64), f64)> = regions
         .iter()
-        .map(|r| (f64::from(r.x0) + 1.0, f64::from(r.y0) + 1.0, f64::from(r.x1) - 1.0, f64::from(r.y1) - 1.0))
-        .filter(|&(x0, y0, x1, y1)| {
-            let (w, h) = ((x1 - x0) * px_mm, (y1 - y0) * px_mm);
+        .filter(|r| r.x0 > 0 && r.y0 > 0 && r.x1 + 1 < w && r.y1 + 1 < h)
+        .filter_map(|r| {
+            let (cw, ch) = (r.x1 - r.x0 + 1, r.y1 - r.y0 + 1);
+            let (wmm, hmm) = (f64::from(cw + 2) * px_mm, f64::from(ch + 2) * px_mm);
             let ok = |s: f64| (cfg.seal_box_min_side_mm..=cfg.seal_box_max_side_mm).contains(&s);
-            ok(w) && ok(h) && w.max(h) / w.min(h) < 1.5
+            let rectangular = f64::from(area[r.label as usize]) >= 0.9 * f64::from(cw * ch);
+            if !(ok(wmm) && ok(hmm) && rectangular && wmm.max(hmm) / wmm.min(hmm) <= cfg.seal_box_max_aspect)
+            {
+                return None;
+            }
+            let (ix0, iy0, ix1, iy1) =
+                (r.x0 + margin, r.y0 + margin, r.x1.saturating_sub(margin), r.y1.saturating_sub(margin));
+            let inner = u64::from(ix1.saturating_sub(ix0) + 1) * u64::from(iy1.saturating_sub(iy0) + 1);
+            let ink = (iy0..=iy1)
+                .flat_map(|y| (ix0..=ix1).map(move |x| (x, y)))
+                .filter(|&(x, y)| mask.get_pixel(x, y)[0] != 0)
+                .count();
+            let share = ink as f64 / inner.max(1) as f64;
+            // From the free region to the middle of its lines (thickened by one cell each side).
+            let rect =
+                (f64::from(r.x0) - 2.0, f64::from(r.y0) - 2.0, f64::from(r.x1) + 2.0, f64::from(r.y1) + 2.0);
+            (share <= cfg.seal_box_max_ink_share).then_some((rect, share))
         })
         .collect();
+    if cells.len() > 2 {
+        cells.sort_by(|a, b| a.1.total_cmp(&b.1));
+        cells.truncate(2);
+    }
+    let mut boxes: Vec<(f64, f64, f64, f64)> = cells.into_iter().map(|c| c.0).collect();
     boxes.sort_by(|a, b| (a.1 / 20.0).floor().total_cmp(&(b.1 / 20.0).floor()).then(a.0.total_cmp(&b.0)));
     boxes
 }
