@@ -60,6 +60,10 @@ pub struct PipelineConfig {
     /// Upright against upside down: weight of the flush-left margin (share of line starts
     /// aligned minus share of line ends aligned) against the ink's vertical balance.
     pub orientation_flush_weight: f64,
+    /// Upside down is claimed (or upright passed) only when the flush-left and top-heavy
+    /// evidence is at least this clear; below it the finding is `unknown` until the number,
+    /// read at one turn only, decides.
+    pub orientation_min_upright_margin: f64,
     /// Blur beyond this (σ of an equivalent Gaussian, millimetres on the paper) fails.
     pub clarity_max_blur_mm: f64,
     /// Fewer strong edges than this and clarity is unknown.
@@ -168,6 +172,7 @@ impl Default for PipelineConfig {
             glyph_min_contrast_share: 0.25,
             orientation_min_ratio: 1.05,
             orientation_flush_weight: 5.0,
+            orientation_min_upright_margin: 0.1,
             clarity_max_blur_mm: 0.1,
             clarity_min_edges: 200,
             clarity_min_edge_contrast: 40,

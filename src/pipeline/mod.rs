@@ -100,7 +100,10 @@ fn examine(
         };
         let geometry = number::Geometry { dpi, turns, skew_deg: &skew_at };
         if let Some(read) = number::check(page, kind, &geometry, expected, &mut **reader, cfg)? {
-            if read.turns != turns {
+            if read.turns == turns && orientation.status == report::Status::Unknown {
+                // The number reads at the turn the image leaned to: that settles it.
+                orientation = checks::orientation::decided(read.turns, orientation.value.confidence);
+            } else if read.turns != turns {
                 // The number reads only at another turn: the orientation check was wrong.
                 orientation = checks::orientation::decided(read.turns, orientation.value.confidence);
                 if read.turns % 2 != turns % 2 {

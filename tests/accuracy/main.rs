@@ -99,17 +99,39 @@ fn score(
     share
 }
 
+/// Orientation told from the image alone: right, or `unknown` when upright cannot be told from
+/// upside down with a margin; never a confident wrong turn (issue 21). Prints the shares.
+fn orientation_outcomes(name: &str, results: &[&(set::Case, CheckReport)]) -> (f64, usize) {
+    let (unknown, wrong) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let share = score(name, results, |case, r| {
+        let o = r.checks.orientation.as_ref().expect("orientation checked");
+        let right = o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90);
+        if o.status == Status::Unknown {
+            unknown.set(unknown.get() + 1);
+        } else if !right {
+            wrong.set(wrong.get() + 1);
+        }
+        right && o.status != Status::Unknown
+    });
+    println!("{name}: {} unknown, {} confidently wrong", unknown.get(), wrong.get());
+    (share, wrong.get())
+}
+
 #[test]
 fn orientation_is_found_on_quarter_turned_pages() {
     let results = examined(set::orientation_set(&fonts(), 5));
-    let share = score("orientation", &results.iter().collect::<Vec<_>>(), |case, r| {
+    let refs: Vec<_> = results.iter().collect();
+    let (share, wrong) = orientation_outcomes("orientation", &refs);
+    assert_eq!(wrong, 0, "confident wrong turns");
+    assert!(share >= 0.9, "orientation {share}");
+    for (case, r) in &results {
         let o = r.checks.orientation.as_ref().expect("orientation checked");
         let skew = r.checks.skew.as_ref().and_then(|s| s.value.angle_deg).unwrap_or(f64::NAN);
-        o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90)
-            && (skew - case.truth.skew_deg).abs() < 0.1
-            && (o.status == Status::Pass) == (case.truth.quarter_turns == 0)
-    });
-    assert_eq!(share, 1.0, "orientation {share}");
+        if o.status != Status::Unknown {
+            assert!((skew - case.truth.skew_deg).abs() < 0.1, "{}: skew {skew}", case.name);
+            assert_eq!(o.status == Status::Pass, case.truth.quarter_turns == 0, "{}", case.name);
+        }
+    }
 }
 
 #[test]
@@ -119,28 +141,9 @@ fn orientation_holds_on_every_labelled_page_from_the_image_alone() {
     let cases: Vec<set::Case> = set::all(&fonts(), 7).into_iter().flat_map(|(_, cases)| cases).collect();
     let results = examined(cases);
     let refs: Vec<_> = results.iter().collect();
-    let share = score("orientation on every labelled page", &refs, |case, r| {
-        let o = r.checks.orientation.as_ref().expect("orientation checked");
-        o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90)
-    });
-    // Measured 328 of 331 at seed 7 (a 0.4 mm-blurred seal-sample form and ID copy and a dark
-    // ID copy read upside down; each fails clarity or exposure too); see the README.
-    assert!(share >= 0.99, "orientation on every labelled page {share}");
-    // Among the pages that pass clarity and exposure, none is turned wrongly.
-    let sound: Vec<_> = refs
-        .iter()
-        .copied()
-        .filter(|(_, r)| {
-            let passes = |s: Option<Status>| s == Some(Status::Pass);
-            passes(r.checks.clarity.as_ref().map(|f| f.status))
-                && passes(r.checks.exposure.as_ref().map(|f| f.status))
-        })
-        .collect();
-    let sound_share = score("orientation on sharp, well-exposed pages", &sound, |case, r| {
-        let o = r.checks.orientation.as_ref().expect("orientation checked");
-        o.value.degrees == Some(u16::from(case.truth.quarter_turns) * 90)
-    });
-    assert_eq!(sound_share, 1.0, "orientation on sharp, well-exposed pages {sound_share}");
+    let (share, wrong) = orientation_outcomes("orientation on every labelled page", &refs);
+    assert_eq!(wrong, 0, "confident wrong turns on every labelled page");
+    assert!(share >= 0.9, "orientation on every labelled page {share}");
 }
 
 #[test]

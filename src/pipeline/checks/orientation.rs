@@ -99,7 +99,7 @@ fn upright_evidence(xs: &[f32], ys: &[f32], bin: f32) -> (f64, f64) {
 }
 
 /// Quarter turns (counter-clockwise) of the content, and the across/along profile ratio.
-pub fn measure(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Option<(u8, f64)> {
+pub fn measure(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Option<Measured> {
     if points.xs.len() < cfg.skew_min_ink_points {
         return None;
     }
@@ -114,14 +114,26 @@ pub fn measure(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> 
     let bin = (1.0 / 25.4 * dpi * page.small_scale) as f32;
     let (xs, ys) = levelled(points, base, deg);
     let (flush, top) = upright_evidence(&xs, &ys, bin.max(1.0));
-    let upright = flush * cfg.orientation_flush_weight + top >= 0.0;
-    let turns = if upright { base } else { base + 2 };
-    Some((turns, ratio))
+    let evidence = flush * cfg.orientation_flush_weight + top;
+    let turns = if evidence >= 0.0 { base } else { base + 2 };
+    Some(Measured { turns, ratio, upright_margin: evidence.abs(), base })
+}
+
+/// What [`measure`] found.
+pub struct Measured {
+    /// Quarter turns (counter-clockwise) of the content.
+    pub turns: u8,
+    /// Across/along profile ratio: how clearly the lines run one way (0/180 against 90/270).
+    pub ratio: f64,
+    /// How clearly upright is told from upside down (flush starts, top-heavy ink).
+    pub upright_margin: f64,
+    /// The turn without the flip (0 or 1).
+    pub base: u8,
 }
 
 /// `points` are the page's [`super::glyphs::points`].
 pub fn check(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Finding<Orientation> {
-    let Some((turns, ratio)) = measure(page, points, dpi, cfg) else {
+    let Some(Measured { turns, ratio, upright_margin, base }) = measure(page, points, dpi, cfg) else {
         let value = Orientation { degrees: None, confidence: 0.0 };
         return Finding::with(
             Status::Unknown,
@@ -133,6 +145,18 @@ pub fn check(page: &Page, points: &Points, dpi: f64, cfg: &PipelineConfig) -> Fi
     if ratio < cfg.orientation_min_ratio {
         let value = Orientation { degrees: Some(u16::from(turns) * 90), confidence: round2(ratio) };
         return Finding::with(Status::Unknown, "orientation.unknown", "无法可靠判断方向，请人工确认", value);
+    }
+    if upright_margin < cfg.orientation_min_upright_margin {
+        // Upside down or not is unclear: say so, and assume the likelier upright until the
+        // number, read at one turn only, settles it. A confident wrong 180° turns the page
+        // over in the viewer and sends the applicant to rescan a good page.
+        let value = Orientation { degrees: Some(u16::from(base) * 90), confidence: round2(ratio) };
+        return Finding::with(
+            Status::Unknown,
+            "orientation.unknown",
+            "无法可靠判断页面是否倒置，请人工确认",
+            value,
+        );
     }
     decided(turns, ratio)
 }
