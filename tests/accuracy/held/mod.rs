@@ -38,6 +38,8 @@ fn held_seal_sample_forms_are_found_and_judged_on_every_layout() {
     let outcomes =
         [[Stamp::Inside, Stamp::Inside], [Stamp::Inside, Stamp::OnLine], [Stamp::Missing, Stamp::Inside]];
     let (mut found, mut judged, mut total) = (0, 0, 0);
+    // Orientation on the same forms: right, unknown, confidently wrong.
+    let mut turned = [0usize; 3];
     for layout in [Layout::SeedTable, Layout::SideBySide, Layout::PrintView] {
         for (k, stamps) in outcomes.iter().enumerate() {
             for (p, &(dpi, skew, turns)) in POSES.iter().enumerate() {
@@ -50,6 +52,16 @@ fn held_seal_sample_forms_are_found_and_judged_on_every_layout() {
                 dump(&format!("seal_sample-{layout:?}-{k}-{p}"), &bytes);
                 let report = pipeline::run(&bytes, DocKind::SealSample, &cfg);
                 let Some(f) = report.checks.seal_boxes.as_ref() else { panic!("seal boxes not checked") };
+                let o = report.checks.orientation.as_ref().expect("orientation checked");
+                // `scan` turns clockwise; the report counts the content's turn counter-clockwise.
+                let truth = u16::from((4 - turns) % 4) * 90;
+                turned[if o.status == Status::Unknown {
+                    1
+                } else if o.value.degrees == Some(truth) {
+                    0
+                } else {
+                    2
+                }] += 1;
                 let want: Vec<(usize, bool)> = stamps
                     .iter()
                     .map(|s| match s {
@@ -79,12 +91,17 @@ fn held_seal_sample_forms_are_found_and_judged_on_every_layout() {
             }
         }
     }
+    println!(
+        "held orientation (image alone) on the forms: {} right, {} unknown, {} confidently wrong of {total}",
+        turned[0], turned[1], turned[2]
+    );
     let share = judged as f64 / total as f64;
     println!(
         "held seal boxes: found {found}/{total}, found and judged right {judged}/{total} ({:.1} %)",
         share * 100.0
     );
     assert!(share >= 0.95, "held seal boxes {share}");
+    assert_eq!(turned[2], 0, "confident wrong turns on held forms");
 }
 
 #[test]
@@ -131,4 +148,65 @@ fn held_id_card_copies_count_the_company_seal_and_never_the_emblem() {
     );
     assert_eq!(emblem_counted, 0, "the national emblem counted as a seal");
     assert!(right as f64 / total as f64 >= 0.97);
+}
+
+/// A text page of the seed's wording: its 附件二 table unstamped.
+fn text_page(font: &ab_glyph::FontVec, dpi: f64) -> image::RgbImage {
+    let mut sheet = Sheet::a4(dpi);
+    pages::seal_sample(&mut sheet, font, Layout::SeedTable);
+    sheet.img
+}
+
+fn jpeg(img: &image::RgbImage) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 88).encode_image(img).expect("jpeg");
+    bytes
+}
+
+#[test]
+fn held_legible_pages_pass_clarity_and_blurred_ones_fail() {
+    use image::imageops::{FilterType, resize};
+    let font = sans();
+    let cfg = PipelineConfig::default();
+    let mut cases: Vec<(String, Vec<u8>, bool)> = Vec::new();
+    for dpi in [200.0, 300.0] {
+        cases.push((format!("scan {dpi} dpi"), scan(&text_page(&font, dpi), 0.0, 0), true));
+    }
+    // Scanned at 150 or 100 dpi and enlarged to 200 by the scanner's software.
+    for from in [150.0, 100.0] {
+        let low = text_page(&font, from);
+        let (w, h) = ((210.0 * 200.0 / 25.4) as u32, (297.0 * 200.0 / 25.4) as u32);
+        for (name, filter) in [("bilinear", FilterType::Triangle), ("bicubic", FilterType::CatmullRom)] {
+            let up = resize(&low, w, h, filter);
+            cases.push((format!("{from} dpi enlarged to 200 ({name})"), jpeg(&up), true));
+        }
+    }
+    // Out of focus: a Gaussian of 0.3 and 0.5 mm on the paper.
+    for (dpi, sigma_mm) in [(200.0, 0.3), (300.0, 0.3), (200.0, 0.5)] {
+        let page = text_page(&font, dpi);
+        let blurred = imageproc::filter::gaussian_blur_f32(&page, (sigma_mm * dpi / 25.4) as f32);
+        cases.push((format!("defocused σ {sigma_mm} mm at {dpi} dpi"), jpeg(&blurred), false));
+    }
+    let (mut right, mut wrong_asserted) = (0, Vec::new());
+    for (name, bytes, legible) in &cases {
+        dump(&format!("clarity-{}", name.replace([' ', '(', ')', 'σ'], "_")), bytes);
+        let report = pipeline::run(bytes, DocKind::ApplicationForm, &cfg);
+        let c = report.checks.clarity.as_ref().expect("clarity checked");
+        let ok = if *legible { c.status != Status::Fail } else { c.status == Status::Fail };
+        right += usize::from(ok);
+        if !ok && !name.starts_with("100 dpi") {
+            wrong_asserted.push(name.clone());
+        }
+        println!(
+            "held clarity: {name:42} {:?} blur {:?} mm, {}",
+            c.status,
+            c.value.blur_mm,
+            if ok { "right" } else { "WRONG" }
+        );
+    }
+    println!("held clarity: {right}/{} right", cases.len());
+    // Pages from 100 dpi enlarged to 200 are legible but measure 0.11–0.13 mm against the
+    // 0.1 mm absolute limit: judging blur against the text's own size (issue 21, cause 4) is
+    // not done yet. They are printed above and not asserted; every other page is.
+    assert!(wrong_asserted.is_empty(), "held clarity wrong on {wrong_asserted:?}");
 }
