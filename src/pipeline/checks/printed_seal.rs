@@ -15,6 +15,14 @@ use crate::pipeline::report::{PrintedBy, PrintedSeal, SealFound};
 /// How registration authorities' names end on their seals.
 const AUTHORITY_NAMES: [&str; 4] = ["市场监督管理局", "工商行政管理局", "市场和质量监督管理局", "行政审批局"];
 
+/// How company names end on their seals (an authority's never does).
+const COMPANY_ENDINGS: [&str; 3] = ["有限公司", "有限责任公司", "股份有限公司"];
+
+/// How much a seal's text reads like some company's name, whichever company (0–1).
+pub fn company_form_likeness(text: &str) -> f64 {
+    COMPANY_ENDINGS.iter().map(|n| contains_like(text, n)).fold(0.0, f64::max)
+}
+
 /// How much a seal's text reads like a registration authority's name (0–1).
 pub fn authority_likeness(text: &str) -> f64 {
     AUTHORITY_NAMES.iter().map(|n| contains_like(text, n)).fold(0.0, f64::max)
@@ -58,10 +66,19 @@ pub fn set_aside(
             let [x, y, w, h] = s.bbox.map(f64::from);
             lie.upright((x + w / 2.0, y + h / 2.0), size)
         };
+        // The place is a hint; a reading decides: a seal that reads as a company's (the
+        // applicant's name misread, or "…有限公司" clearly) is an imprint wherever it lies.
+        let reads_as_company = |s: &SealFound| {
+            like_company(s) >= cfg.seal_text_min_similarity
+                || s.text.as_deref().is_some_and(|t| {
+                    company_form_likeness(t) >= cfg.seal_text_min_similarity
+                        && company_form_likeness(t) > authority_likeness(t)
+                })
+        };
         let candidate = kept
             .iter()
             .enumerate()
-            .filter(|(_, s)| like_company(s) < cfg.seal_text_min_similarity)
+            .filter(|(_, s)| !reads_as_company(s))
             .map(|(i, s)| (i, place(s)))
             .filter(|(_, (u, v))| *u >= cfg.seal_authority_zone_min_x && *v >= cfg.seal_authority_zone_min_y)
             .max_by(|a, b| (a.1.0 + a.1.1).total_cmp(&(b.1.0 + b.1.1)))
@@ -84,5 +101,45 @@ mod tests {
         assert!(authority_likeness("重庆市渝中区市场监昝管理局") >= 0.85);
         assert!(authority_likeness("重庆市江北区工商行政管理局") >= 0.99);
         assert!(authority_likeness("重庆山城建设工程有限公司") < 0.3);
+    }
+
+    #[test]
+    fn a_company_seal_read_badly_still_reads_as_a_company() {
+        // The audit's reading of a company seal by the authority block.
+        assert!(company_form_likeness("重庆出城建役工从有大公司") >= 0.6);
+        assert!(company_form_likeness("重庆市渝北区启航建设工程有限公司") == 1.0);
+        assert!(company_form_likeness("重庆市渝中区市场监督管理局") < 0.3);
+    }
+
+    fn seal_at(x: u32, y: u32, text: Option<&str>) -> SealFound {
+        SealFound {
+            bbox: [x, y, 300, 300],
+            shape: crate::pipeline::report::SealShape::Round,
+            completeness: 1.0,
+            text: text.map(String::from),
+            purpose: None,
+        }
+    }
+
+    #[test]
+    fn by_the_authority_block_only_a_seal_not_read_as_a_company_is_set_aside() {
+        let cfg = PipelineConfig::default();
+        let page =
+            Page::new(image::RgbImage::from_pixel(1654, 2339, image::Rgb([250, 250, 250])), false, &cfg);
+        let lie = Lie { turns: 0, skew_deg: 0.0 };
+        let typed = Some("重庆山城建设工程有限公司");
+        // Lower right, where the licence prints its authority's seal.
+        for (text, aside) in [
+            (None, true),
+            (Some("重庆出城建役工从有大公司"), false),
+            (Some("重庆市启航科技有限公司"), false),
+            (Some("重庆山城建设工程有限公司"), false),
+            (Some("模糊不清"), true),
+        ] {
+            let mut seals = vec![seal_at(1200, 1800, text)];
+            let printed = set_aside(&page, &mut seals, lie, typed, &cfg);
+            assert_eq!(printed.len() == 1, aside, "{text:?}");
+            assert_eq!(seals.len() == 1, !aside, "{text:?}");
+        }
     }
 }
