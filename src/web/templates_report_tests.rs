@@ -210,7 +210,7 @@ fn checks() -> impl Strategy<Value = Checks> {
 }
 
 /// The three macros every page that shows a report calls, as those pages call them.
-const PROBE: &str = r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.staff_table(a, checks) }}{{ findings.applicant_list(a, checks) }}"#;
+const PROBE: &str = r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.overlay(a, true) }}{{ findings.staff_table(a, checks) }}{{ findings.applicant_list(a, checks) }}"#;
 
 fn render(t: &Templates, checks: Checks) -> Result<String, minijinja::Error> {
     let report = CheckReport {
@@ -248,4 +248,52 @@ fn a_washed_out_scan_without_exposure_regions_renders_its_finding() {
     ));
     let html = render(&t, checks).unwrap();
     assert!(html.contains("exposure.washed_out") && html.contains("图片过亮"), "{html}");
+}
+
+/// Issue 21 (cause 6): a seal's OCR reading is the reviewer's, marked as a guess; the applicant's
+/// view (overlay, list, message) never shows it.
+#[test]
+fn a_seals_reading_is_shown_to_reviewers_as_a_guess_and_never_to_the_applicant() {
+    use crate::pipeline::report::{Seal, SealFound, SealShape};
+    let t = Templates::new().unwrap();
+    let misread = "重庆出城建役工从有大公司";
+    let seal = SealFound {
+        bbox: [100, 100, 300, 300],
+        shape: SealShape::Round,
+        completeness: 1.0,
+        text: Some(misread.into()),
+        purpose: None,
+    };
+    let value = Seal { count: 1, seals: vec![seal.clone()], printed: vec![] };
+    let finding = crate::pipeline::checks::seal::check(
+        DocKind::IdCard,
+        vec![seal],
+        vec![],
+        true,
+        Some("重庆市启航科技有限公司"),
+        &crate::pipeline::PipelineConfig::default(),
+    );
+    assert_eq!(finding.code, Some("seal.other_name"));
+    assert!(!finding.message.as_deref().unwrap_or_default().contains(misread), "{:?}", finding.message);
+    let mut checks = Checks::format_only(Finding::pass(FormatInfo::default()));
+    checks.seal = Some(Finding { value, ..finding });
+    let report = CheckReport {
+        file: None,
+        kind: DocKind::IdCard,
+        verdict: checks.verdict(),
+        elapsed_ms: 1.0,
+        transform: Transform::default(),
+        checks,
+    };
+    let a = serde_json::json!({ "report": report, "width": 2480, "height": 3508 });
+    let ctx = minijinja::context! { a, checks => crate::web::queue::CHECK_LABELS };
+    let view = |src: &str| t.env.render_str(src, ctx.clone()).unwrap();
+    let applicant = view(
+        r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.applicant_list(a, checks) }}"#,
+    );
+    assert!(!applicant.contains(misread), "{applicant}");
+    let staff = view(
+        r#"{% import "findings.html" as findings %}{{ findings.overlay(a, true) }}{{ findings.staff_table(a, checks) }}"#,
+    );
+    assert!(staff.contains(&format!("识别为“{misread}”")) && staff.contains("仅供参考"), "{staff}");
 }

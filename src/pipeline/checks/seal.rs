@@ -268,9 +268,10 @@ pub fn check(
         let msg = format!("印章为“{purpose}”，不是单位公章，请加盖单位公章后重新上传");
         return Finding::with(Status::Warn, "seal.not_official", msg, value);
     }
-    if let Some((company, other)) = company.and_then(|c| other_name(&value.seals, c, cfg).map(|o| (c, o))) {
-        let msg =
-            format!("印章上的文字（识别为“{other}”）与单位名称“{company}”不一致，请确认加盖的是本单位公章");
+    if let Some(company) = company.filter(|c| other_name(&value.seals, c, cfg).is_some()) {
+        // The reading itself stays in the report for reviewers (`seals[].text`): a misread
+        // is no fact to put before the applicant.
+        let msg = format!("印章上的文字与单位名称“{company}”不一致，请确认加盖的是本单位公章");
         return Finding::with(Status::Warn, "seal.other_name", msg, value);
     }
     if value.seals.iter().any(|s| s.completeness < cfg.seal_complete_coverage) {
