@@ -12,6 +12,7 @@ mod m20261201_000006_notifications;
 mod m20261202_000007_intake;
 mod m20261203_000008_intake_scope;
 mod m20261203_000009_leases_and_limits;
+mod m20261203_000010_final_reasons;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_intake::Migration),
             Box::new(m20261203_000008_intake_scope::Migration),
             Box::new(m20261203_000009_leases_and_limits::Migration),
+            Box::new(m20261203_000010_final_reasons::Migration),
         ]
     }
 }

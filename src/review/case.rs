@@ -240,6 +240,14 @@ pub fn suggested_reasons(report: &serde_json::Value) -> Vec<String> {
             ("colour", "fail") => "image.grayscale",
             ("seal", "fail") if f.get("count").and_then(|c| c.as_u64()) == Some(0) => "seal.missing",
             ("seal", "fail") => "seal.unclear",
+            // Warnings that point at the wrong seal or company suggest their reasons too.
+            ("seal", "warn") if f.get("code").and_then(|c| c.as_str()) == Some("seal.other_name") => {
+                "seal.not_company"
+            }
+            ("seal", "warn") if f.get("code").and_then(|c| c.as_str()) == Some("seal.not_official") => {
+                "seal.contract"
+            }
+            ("company_name", "warn" | "fail") => "application.name_mismatch",
             ("seal_boxes", "fail") => {
                 let boxes = f.get("boxes").and_then(|b| b.as_array()).cloned().unwrap_or_default();
                 if boxes.iter().any(|b| b.get("touches_line").and_then(|t| t.as_bool()) == Some(true)) {

@@ -251,8 +251,11 @@ fn validate(
             }
         }
     }
-    let uses_other =
-        reasons.iter().chain(documents.iter().flat_map(|(.., r)| r.iter())).any(|c| c == "other");
+    // "其他" says nothing by itself, whether it returns the case or ends it.
+    let uses_other = reasons
+        .iter()
+        .chain(documents.iter().flat_map(|(.., r)| r.iter()))
+        .any(|c| c == "other" || c.ends_with(".other"));
     if uses_other && d.comment_applicant.trim().is_empty() {
         return Err(DecideError::CommentRequired);
     }

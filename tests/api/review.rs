@@ -365,6 +365,49 @@ async fn a_reviewer_takes_the_next_case_sees_the_findings_and_returns_two_docume
     app.stop().await;
 }
 
+/// Issue 23 (blocker): "其他" offered under 终止原因 was a retry reason and a rejection for good
+/// could only be for identity doubt or a duplicate. The final grounds are in the catalogue, a
+/// final "other" needs its comment, and the checks' suggestions come pre-ticked.
+#[tokio::test]
+async fn a_case_is_rejected_for_good_on_any_ground_the_form_offers_and_other_needs_a_comment() {
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "zhou", Role::Reviewer).await;
+    let problems = Problems { seal_touches_line: true, ..Default::default() };
+    let case = case_in_review(&app, OperationType::New, problems).await;
+    let s = login(&app, "zhou").await;
+    assert_eq!(s.post(&format!("/cases/{}/claim", case.id), &[]).await.status(), 303);
+    let page = s.get(&format!("/cases/{}", case.id)).await.text().await.unwrap();
+    let finals = page.split("终止原因").nth(1).unwrap_or_default().split("</div>").next().unwrap_or_default();
+    for ground in ["营业执照已注销或被吊销", "材料存在伪造或变造", "其他原因，本申请终止（见审核意见）"]
+    {
+        assert!(finals.contains(ground), "{ground} offered as a final reason: {finals}");
+    }
+    assert!(!finals.contains("value=\"other\""), "the retry 'other' is not offered as final");
+    assert!(page.contains("value=\"seal.touches_line\" checked"), "the suggested reason comes ticked");
+
+    let decide = |comment: &'static str, key: &'static str| {
+        let form = vec![
+            ("outcome", "reject"),
+            ("reason", "application.other"),
+            ("comment_applicant", comment),
+            ("key", key),
+        ];
+        let path = format!("/cases/{}/decision", case.id);
+        let s = &s;
+        async move { s.post(&path, &form).await }
+    };
+    let refused = decide("", "reject-other-1").await;
+    assert_eq!(refused.status(), 422);
+    let still = application::Entity::find_by_id(case.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!(still.state, "in_review");
+    let done = decide("营业执照显示已注销，请核实后重新申请", "reject-other-2").await;
+    assert_eq!(done.status(), 303, "{}", done.text().await.unwrap_or_default());
+    let stored = application::Entity::find_by_id(case.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!(stored.state, "rejected");
+    app.stop().await;
+}
+
 fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
 }
