@@ -84,8 +84,12 @@ async fn a_reviewer_returns_two_documents_of_the_next_case_from_the_browser() {
             .await
             .unwrap();
         if let Some(reason) = back {
+            // A reason the checks suggest comes ticked; the others the reviewer ticks.
             let css = format!("input[name=doc_{}_reason][value='{reason}']", d.id);
-            c.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
+            let checkbox = c.find(Locator::Css(&css)).await.unwrap();
+            if checkbox.prop("checked").await.unwrap().as_deref() != Some("true") {
+                checkbox.click().await.unwrap();
+            }
         }
     }
     c.find(Locator::Css("input[name=outcome][value=return]")).await.unwrap().click().await.unwrap();
