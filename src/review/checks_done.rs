@@ -3,7 +3,7 @@
 //! that was `checking` moves into the queue. Runs inside the check job's transaction.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::decide::current_documents;
 use super::{ApplicationState, Event, ReviewError, apply_event_in};
@@ -32,7 +32,12 @@ pub async fn after_document_checked(
     application_id: i32,
     policy: &ReviewSettings,
 ) -> Result<(), ReviewError> {
-    let Some(app) = application::Entity::find_by_id(application_id).one(txn).await? else {
+    // The application's row is locked first: two check jobs of one application finishing at
+    // once must not each count the reports before the other's is committed (on PostgreSQL's
+    // read committed both saw one short and the case stayed in `checking` for good). After the
+    // lock, every read below sees the other job's committed report. SQLite's writers are
+    // already one at a time (BEGIN IMMEDIATE) and its SQL has no FOR UPDATE.
+    let Some(app) = application::Entity::find_by_id(application_id).lock_exclusive().one(txn).await? else {
         return Err(ReviewError::NotFound(application_id));
     };
     let docs = current_documents(txn, application_id).await?;

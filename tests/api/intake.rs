@@ -185,3 +185,54 @@ async fn a_sweep_racing_an_upload_of_the_same_bytes_never_leaves_a_row_without_i
         assert!(blobs.exists(&BlobKey::parse(&doc.blob_key).unwrap()).await.unwrap());
     }
 }
+
+/// Two check jobs of one application finishing at once: each writes its report and asks
+/// whether the checks are done. On PostgreSQL (read committed) both counted one report short
+/// and the case stayed in `checking` for good (seen as an intermittent CI timeout). The second
+/// now waits for the first's lock on the application and sees its report.
+#[tokio::test]
+async fn the_last_two_check_reports_committed_at_once_still_move_the_case_to_the_queue() {
+    use sea_orm::{ActiveModelTrait, Set};
+    use sealdesk::entities::{application, check_report};
+    let test_db = TestDb::new().await;
+    let conn = test_db.connect().await;
+    let blobs = LocalBlobStore::open(test_db.dir.path().join("blobs")).unwrap();
+    let app = new_application(&conn, "new").await;
+    let mut docs = Vec::new();
+    for (kind, scan) in [(DocumentKind::BusinessLicense, "a"), (DocumentKind::SealSample, "b")] {
+        let s: ByteStream<'static> = Box::pin(stream::iter(vec![Ok(Bytes::from(format!("scan {scan}")))]));
+        docs.push(store_document(&conn, &blobs, NewUpload { kind, ..upload(app.id) }, s).await.unwrap().id);
+    }
+    // Keep only these two as the application's documents, submitted and being checked.
+    let mut am: application::ActiveModel = app.clone().into();
+    am.state = Set("checking".into());
+    am.update(&conn).await.unwrap();
+    let policy = test_db.settings().review;
+    let report = |doc: i32| check_report::ActiveModel {
+        document_id: Set(doc),
+        verdict: Set("pass".into()),
+        report: Set(serde_json::json!({ "checks": {} })),
+        pipeline_version: Set("test".into()),
+        elapsed_ms: Set(1.0),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    let first = sealdesk::db::begin_write(&conn).await.unwrap();
+    report(docs[0]).insert(&first).await.unwrap();
+    sealdesk::review::checks_done::after_document_checked(&first, app.id, &policy).await.unwrap();
+    let second = {
+        let (conn, policy, doc, id) = (conn.clone(), policy.clone(), docs[1], app.id);
+        tokio::spawn(async move {
+            let txn = sealdesk::db::begin_write(&conn).await.unwrap();
+            report(doc).insert(&txn).await.unwrap();
+            sealdesk::review::checks_done::after_document_checked(&txn, id, &policy).await.unwrap();
+            txn.commit().await.unwrap();
+        })
+    };
+    // The second job has (on PostgreSQL) counted its reports by now unless it waits.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let stored = application::Entity::find_by_id(app.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!(stored.state, "in_review", "the case reached the queue");
+}
