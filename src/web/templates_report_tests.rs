@@ -212,7 +212,8 @@ fn checks() -> impl Strategy<Value = Checks> {
 /// The three macros every page that shows a report calls, as those pages call them.
 const PROBE: &str = r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.overlay(a, true) }}{{ findings.staff_table(a, checks) }}{{ findings.applicant_list(a, checks) }}"#;
 
-fn render(t: &Templates, checks: Checks) -> Result<String, minijinja::Error> {
+/// What a page gives the macros for one attempt with these checks.
+fn context(checks: Checks) -> minijinja::Value {
     let report = CheckReport {
         file: None,
         kind: DocKind::IdCard,
@@ -222,7 +223,11 @@ fn render(t: &Templates, checks: Checks) -> Result<String, minijinja::Error> {
         checks,
     };
     let a = serde_json::json!({ "report": report, "width": 2480, "height": 3508 });
-    t.env.render_str(PROBE, minijinja::context! { a, checks => crate::web::queue::CHECK_LABELS })
+    minijinja::context! { a, checks => crate::web::queue::CHECK_LABELS }
+}
+
+fn render(t: &Templates, checks: Checks) -> Result<String, minijinja::Error> {
+    t.env.render_str(PROBE, context(checks))
 }
 
 proptest! {
@@ -277,16 +282,7 @@ fn a_seals_reading_is_shown_to_reviewers_as_a_guess_and_never_to_the_applicant()
     assert!(!finding.message.as_deref().unwrap_or_default().contains(misread), "{:?}", finding.message);
     let mut checks = Checks::format_only(Finding::pass(FormatInfo::default()));
     checks.seal = Some(Finding { value, ..finding });
-    let report = CheckReport {
-        file: None,
-        kind: DocKind::IdCard,
-        verdict: checks.verdict(),
-        elapsed_ms: 1.0,
-        transform: Transform::default(),
-        checks,
-    };
-    let a = serde_json::json!({ "report": report, "width": 2480, "height": 3508 });
-    let ctx = minijinja::context! { a, checks => crate::web::queue::CHECK_LABELS };
+    let ctx = context(checks);
     let view = |src: &str| t.env.render_str(src, ctx.clone()).unwrap();
     let applicant = view(
         r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.applicant_list(a, checks) }}"#,

@@ -1,9 +1,9 @@
 //! Seal boxes of the seal-sample form (印章取样处): one imprint in each, not touching its lines.
 //!
 //! The boxes are found on the quarter-size page, levelled by the measured skew: long dark
-//! horizontal and vertical runs (not seal red) are kept, and every nearly empty cell they
-//! enclose, of a seal's size, is a box, whatever the form's layout. For each box the imprints whose centre lies inside it are counted,
-//! and each of its four lines is followed at full resolution: the line is located to the pixel,
+//! horizontal and vertical runs are kept, and every nearly empty cell they enclose, of a
+//! seal's size, is a box, whatever the form's layout. For each box the imprints whose centre
+//! lies inside it are counted, and each of its four lines is followed at full resolution: the line is located to the pixel,
 //! its thickness measured, and seal ink within the configured clearance of it means the
 //! imprint touches or crosses it (勿压线).
 
@@ -45,26 +45,33 @@ impl Level {
     }
 }
 
-/// Quarter-size cells holding any pixel with one of `marks` (a thin, tilted line stays
-/// unbroken, where averaging would wash it out).
-fn mark_mask(page: &Page, marks: u8) -> GrayImage {
+/// Two quarter-size masks from one pass over the page's marks: cells holding any dark ink
+/// ([`mark::INK`]), and cells holding dark ink or seal red (a thin, tilted line stays unbroken,
+/// where averaging would wash it out).
+fn ink_masks(page: &Page) -> (GrayImage, GrayImage) {
     let f = (1.0 / page.small_scale) as u32;
     let (w, h) = page.marks.dimensions();
     let mut cells = BlockSums::new(w, h, f);
-    count_marked(page.marks.as_raw(), marks, &mut cells, &mut vec![0; w as usize]);
+    count_marked(page.marks.as_raw(), &mut cells, &mut vec![0; w as usize]);
     let cells = cells.finish();
     let (sw, sh) = (w.div_ceil(f).max(1), h.div_ceil(f).max(1));
-    GrayImage::from_fn(sw, sh, |x, y| Luma([if cells[(y * sw + x) as usize] > 0 { 255 } else { 0 }]))
+    let mask = |bits: u32| {
+        GrayImage::from_fn(sw, sh, |x, y| {
+            Luma([if cells[(y * sw + x) as usize] & bits != 0 { 255 } else { 0 }])
+        })
+    };
+    (mask(0xffff), mask(0xffff_0000))
 }
 
-/// Pixels of each cell of the page's marks that carry one of `marks`.
+/// Per cell of the page's marks, its ink pixels + its ink-or-seal pixels << 16 (a cell holds
+/// far fewer than 65536 pixels).
 #[multiversion(targets("x86_64+avx2"))]
-fn count_marked(page_marks: &[u8], marks: u8, cells: &mut BlockSums, flags: &mut [u16]) {
-    for row in page_marks.chunks_exact(flags.len().max(1)) {
-        for (f, &m) in flags.iter_mut().zip(row) {
-            *f = u16::from(m & marks != 0);
+fn count_marked(marks: &[u8], cells: &mut BlockSums, packed: &mut [u32]) {
+    for row in marks.chunks_exact(packed.len().max(1)) {
+        for (f, &m) in packed.iter_mut().zip(row) {
+            *f = u32::from(m & mark::INK != 0) | (u32::from(m & (mark::INK | mark::SEAL) != 0) << 16);
         }
-        cells.add_row(flags);
+        cells.add_row(packed);
     }
 }
 
@@ -125,8 +132,8 @@ fn find_boxes(page: &Page, level: &Level, dpi: f64, cfg: &PipelineConfig) -> Vec
     // Dark ink, and the lines under a seal: where stamp ink covers a thin rule the rule's
     // pixels are red, not dark, and the cell would leak out through the gap. A seal itself
     // has no straight run as long as a box's side.
-    let mask = levelled(mark_mask(page, mark::INK), level);
-    let ruled = levelled(mark_mask(page, mark::INK | mark::SEAL), level);
+    let (mask, ruled) = ink_masks(page);
+    let (mask, ruled) = (levelled(mask, level), levelled(ruled, level));
     let lines = max_filter(&long_lines(&ruled, (cfg.seal_box_min_side_mm * 0.8 / px_mm) as u32), 1);
     let (w, h) = lines.dimensions();
     // The paper between the lines, region by region.
