@@ -21,6 +21,21 @@ pub struct PipelineConfig {
     /// Paper the page is assumed to be printed on (A4).
     pub paper_width_mm: f64,
     pub paper_height_mm: f64,
+    /// Finding the page in a photo: paper and background must differ by this much in paper
+    /// score (luminance less chroma, 0–255), else they cannot be told apart.
+    pub page_min_contrast: f64,
+    /// Paper running along this share of three sides of the image and of its whole border: the
+    /// page fills the image (a scan).
+    pub page_fills_frame_share: f64,
+    /// Paper covering less than this share of the image is not the page.
+    pub page_min_share: f64,
+    /// A side of the photo cuts the page when paper runs along more than this share of it.
+    pub page_cut_min_share: f64,
+    /// A page square to the frame and cut by it over at least this share of the image is a scan
+    /// with a band of the scanner's lid beside it, not a cut photo.
+    pub page_scan_share: f64,
+    /// The found page's long/short ratio may differ from the paper's by this factor (tilt).
+    pub page_max_aspect_error: f64,
     /// Below `min_dpi_fail` the scan fails; below `min_dpi_warn` it warns.
     pub min_dpi_fail: f64,
     pub min_dpi_warn: f64,
@@ -152,6 +167,12 @@ impl Default for PipelineConfig {
             max_decoded_bytes: 256 * 1024 * 1024,
             paper_width_mm: 210.0,
             paper_height_mm: 297.0,
+            page_min_contrast: 40.0,
+            page_fills_frame_share: 0.75,
+            page_min_share: 0.15,
+            page_cut_min_share: 0.015,
+            page_scan_share: 0.8,
+            page_max_aspect_error: 1.3,
             min_dpi_fail: 150.0,
             min_dpi_warn: 190.0,
             colour_min_chroma: 48,

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod number;
 pub mod page;
 pub mod report;
+pub mod sheet;
 
 use std::time::Instant;
 
@@ -136,6 +137,7 @@ fn examine(
     });
     Ok(Checks {
         format: Finding::pass(info),
+        page: None,
         resolution: Some(resolution),
         clarity: Some(checks::clarity::check(page, dpi, cfg)),
         exposure: Some(checks::exposure::check(page, cfg)),
@@ -166,17 +168,34 @@ pub fn run_with(
     cfg: &PipelineConfig,
 ) -> Result<CheckReport, OcrError> {
     let started = Instant::now();
-    let checks = match decode::decode(bytes, cfg) {
-        Err((e, info)) => Checks::format_only(Finding::with(Status::Fail, e.code(), e.message_zh(), info)),
+    let (checks, sheet) = match decode::decode(bytes, cfg) {
+        Err((e, info)) => {
+            (Checks::format_only(Finding::with(Status::Fail, e.code(), e.message_zh(), info)), None)
+        }
         Ok(decoded) => {
-            let page = page::Page::new(decoded.rgb, decoded.grayscale_source, cfg);
-            examine(&page, decoded.info, kind, ocr, cfg)?
+            let found = sheet::find::find(&decoded.rgb, cfg);
+            let (rgb, sheet) = match &found {
+                // A cut-off page is flattened too: the checks judge what is in view of the page,
+                // not the desk round it.
+                sheet::Found::Sheet(q) | sheet::Found::CutOff(_, q) => {
+                    let flat = sheet::flatten::flatten(&decoded.rgb, q, cfg);
+                    let (width, height) = flat.dimensions();
+                    (flat, Some(report::Sheet { corners: *q, width, height }))
+                }
+                _ => (decoded.rgb, None),
+            };
+            let mut page = page::Page::new(rgb, decoded.grayscale_source, cfg);
+            page.resampled = sheet.is_some();
+            let mut checks = examine(&page, decoded.info, kind, ocr, cfg)?;
+            let turns = checks.orientation.as_ref().map_or(0, |f| f.value.quarter_turns());
+            checks.page = Some(checks::page_frame::check(&found, turns));
+            (checks, sheet)
         }
     };
     // A reviewer sees the page straightened by the measured angle (clockwise to undo it).
     let deskew_deg = checks.skew.as_ref().and_then(|f| f.value.angle_deg).unwrap_or(0.0);
     let quarter_turns = checks.orientation.as_ref().map_or(0, |f| f.value.quarter_turns());
-    let transform = Transform { quarter_turns, deskew_deg };
+    let transform = Transform { quarter_turns, deskew_deg, sheet };
     Ok(CheckReport {
         file: None,
         kind,
@@ -188,4 +207,4 @@ pub fn run_with(
 }
 
 /// Stored with each report so a re-run after an algorithm change can be told apart.
-pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p8");
+pub const VERSION: &str = concat!("sealdesk-", env!("CARGO_PKG_VERSION"), "-p9");

@@ -42,6 +42,9 @@ pub struct Page {
     /// Typical paper and ink luma of the full-resolution page.
     pub paper_luma: u8,
     pub ink_luma: u8,
+    /// Flattened from a photo: every pixel was interpolated once more, which softens edges
+    /// (the clarity check takes that off; it is ours, not the applicant's).
+    pub resampled: bool,
 }
 
 /// Integer luma (BT.601), as JPEG defines Y: (299 R + 587 G + 114 B + 500) / 1000, rounded
@@ -104,6 +107,7 @@ impl Page {
             ink_threshold_small: midpoint(paper_s, ink_s, 0.35),
             paper_luma: paper,
             ink_luma: ink,
+            resampled: false,
         }
     }
 

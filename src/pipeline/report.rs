@@ -64,6 +64,18 @@ pub struct FormatInfo {
     pub exif_orientation: Option<u8>,
 }
 
+/// Where the sheet of paper lies in a photo.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageFrame {
+    /// The page's corners in the uploaded image's pixels (after EXIF orientation), top-left,
+    /// top-right, bottom-right, bottom-left of the upright page; null when the page fills the
+    /// image (a scan) or none was found. On a cut-off page the corners its edges meet at, some
+    /// of them outside the image.
+    pub corners: Option<[[f64; 2]; 4]>,
+    /// The page fills the image: a scan, or a photo with nothing but the page in view.
+    pub fills_frame: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Resolution {
     pub dpi: f64,
@@ -197,11 +209,27 @@ pub struct Transform {
     pub quarter_turns: u8,
     /// Degrees to rotate clockwise after the quarter turns to straighten it.
     pub deskew_deg: f64,
+    /// A photo's page, flattened before every check: overlays are in the flattened page's
+    /// pixels, and the turns and the straightening apply to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<Sheet>,
+}
+
+/// The flattened page: where its corners lie in the uploaded image (top-left, top-right,
+/// bottom-right, bottom-left of the flattened page, before any quarter turn) and its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sheet {
+    pub corners: [[f64; 2]; 4],
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Checks {
     pub format: Finding<FormatInfo>,
+    /// The page found in a photo (absent when the file could not be decoded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<Finding<PageFrame>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Finding<Resolution>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,6 +271,7 @@ impl Checks {
     pub fn format_only(format: Finding<FormatInfo>) -> Self {
         Self {
             format,
+            page: None,
             resolution: None,
             orientation: None,
             skew: None,
@@ -258,6 +287,7 @@ impl Checks {
 
     pub fn statuses(&self) -> Vec<Status> {
         let mut s = vec![self.format.status];
+        s.extend(self.page.as_ref().map(|f| f.status));
         s.extend(self.resolution.as_ref().map(|f| f.status));
         s.extend(self.orientation.as_ref().map(|f| f.status));
         s.extend(self.skew.as_ref().map(|f| f.status));

@@ -8,6 +8,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../templates/static/app.css")),
     ("applicant.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/applicant.js")),
     ("viewer.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/viewer.js")),
+    ("sheet.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/sheet.js")),
 ];
 
 pub async fn asset(name: web::Path<String>) -> HttpResponse {

@@ -61,6 +61,7 @@ pub fn time_left_zh(due_ms: i64, now_ms: i64) -> String {
 /// The checks a reviewer can filter on, with their labels.
 pub const CHECK_LABELS: &[(&str, &str)] = &[
     ("format", "文件格式"),
+    ("page", "整页拍全"),
     ("resolution", "分辨率"),
     ("orientation", "方向"),
     ("skew", "倾斜"),

@@ -33,6 +33,7 @@ impl Templates {
     pub fn new() -> Result<Self, minijinja::Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_filter("sheet_matrix", sheet_matrix);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
@@ -42,6 +43,27 @@ impl Templates {
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(ctx)
     }
+}
+
+/// A report's flattened page (`transform.sheet`) as the CSS `matrix3d` that draws the uploaded
+/// photo flattened: photo pixels onto the page's pixels, origin at the top-left.
+fn sheet_matrix(sheet: minijinja::Value) -> Result<String, minijinja::Error> {
+    let num = |v: minijinja::Value| f64::try_from(v.clone()).or_else(|_| i64::try_from(v).map(|i| i as f64));
+    let (w, h) = (num(sheet.get_attr("width")?)?, num(sheet.get_attr("height")?)?);
+    let corners = sheet.get_attr("corners")?;
+    let mut from = [[0.0; 2]; 4];
+    for (i, c) in from.iter_mut().enumerate() {
+        let p = corners.get_item(&minijinja::Value::from(i))?;
+        *c = [num(p.get_item(&minijinja::Value::from(0))?)?, num(p.get_item(&minijinja::Value::from(1))?)?];
+    }
+    let to = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+    let m = crate::pipeline::sheet::flatten::homography(&from, &to).ok_or_else(|| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "the page's corners are in line")
+    })?;
+    // Column-major, z passed through: the 3×3 map with its third row and column spread out.
+    let cols = [m[0], m[3], 0.0, m[6], m[1], m[4], 0.0, m[7], 0.0, 0.0, 1.0, 0.0, m[2], m[5], 0.0, m[8]];
+    let cols: Vec<String> = cols.iter().map(|v| format!("{v:.6e}")).collect();
+    Ok(format!("matrix3d({})", cols.join(",")))
 }
 
 #[cfg(test)]

@@ -154,7 +154,12 @@ fn checks() -> impl Strategy<Value = Checks> {
                 ocr_ms: 3.0,
             },
         ));
+    let corner = || [f(), f()];
+    let corners = option::of([corner(), corner(), corner(), corner()]);
     let geometry = (
+        option::of(finding(
+            (corners, any::<bool>()).prop_map(|(corners, fills_frame)| PageFrame { corners, fills_frame }),
+        )),
         option::of(finding(f().prop_map(|dpi| Resolution { dpi }))),
         option::of(finding(
             (option::of(prop_oneof![Just(0u16), Just(90), Just(180), Just(270)]), f())
@@ -185,7 +190,7 @@ fn checks() -> impl Strategy<Value = Checks> {
         .prop_map(
             |(
                 format,
-                (resolution, orientation, skew, clarity, colour),
+                (page, resolution, orientation, skew, clarity, colour),
                 exposure,
                 seal,
                 seal_boxes,
@@ -194,6 +199,7 @@ fn checks() -> impl Strategy<Value = Checks> {
             )| {
                 Checks {
                     format,
+                    page,
                     resolution,
                     orientation,
                     skew,

@@ -14,7 +14,9 @@
     };
     function apply() {
       stage.style.transform = "rotate(" + state.angle + "deg) scale(" + state.scale + ")";
-      var w = img.clientWidth * state.scale, h = img.clientHeight * state.scale;
+      // A flattened photo is drawn in its page's box; a scan is its image.
+      var box = stage.classList.contains("flat") ? stage : img;
+      var w = box.clientWidth * state.scale, h = box.clientHeight * state.scale;
       var quarter = Math.round(state.angle / 90) % 2 !== 0;
       frame.style.height = (quarter ? w : h) + 24 + "px";
     }

@@ -3,6 +3,7 @@
 
 mod held;
 mod numbers;
+mod photos;
 mod real;
 mod seal_text;
 

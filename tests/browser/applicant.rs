@@ -13,6 +13,7 @@ use sealdesk::domain::{DocumentKind, OperationType};
 use sealdesk::entities::{application, document, notification};
 use sealdesk::fixtures::case::{Problems, scans};
 use sealdesk::fixtures::form::FormData;
+use sealdesk::fixtures::photo::{Desk, Shot, photograph};
 
 use crate::helpers::{eventually, spawn_app};
 use crate::staff::{add_staff, login};
@@ -29,6 +30,17 @@ async fn click(c: &Client, css: &str) {
 
 async fn documents(conn: &sea_orm::DatabaseConnection) -> u64 {
     document::Entity::find().count(conn).await.unwrap()
+}
+
+/// For the README and for looking at: the page as a phone shows it, scrolled to `css`, written
+/// to `SEALDESK_SCREENSHOT_DIR` when it is set.
+async fn phone_screenshot(c: &Client, css: &str, name: &str) {
+    if let Ok(dir) = std::env::var("SEALDESK_SCREENSHOT_DIR") {
+        c.set_window_size(430, 932).await.unwrap();
+        c.execute(&format!("document.querySelector('{css}').scrollIntoView();"), vec![]).await.unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), c.screenshot().await.unwrap()).unwrap();
+        c.set_window_size(1400, 1000).await.unwrap();
+    }
 }
 
 /// Chooses `bytes` as the file of `kind`'s upload form; the page's script sends it at once.
@@ -111,13 +123,63 @@ async fn an_applicant_applies_uploads_sees_a_finding_is_returned_and_resubmits_i
         .unwrap();
     assert_eq!(finding.attr("class").await.unwrap().as_deref(), Some("finding status-fail"));
     assert!(finding.text().await.unwrap().contains("图片模糊"), "{}", finding.text().await.unwrap());
-    if let Ok(dir) = std::env::var("SEALDESK_SCREENSHOT_DIR") {
-        // For the README: the page as a phone shows it.
-        c.set_window_size(430, 932).await.unwrap();
-        c.execute("document.querySelector('#doc-business_license').scrollIntoView();", vec![]).await.unwrap();
-        std::fs::write(format!("{dir}/applicant-finding.png"), c.screenshot().await.unwrap()).unwrap();
-        c.set_window_size(1400, 1000).await.unwrap();
-    }
+    phone_screenshot(c, "#doc-business_license", "applicant-finding").await;
+
+    // A phone photo of the legal representative's ID copy with a corner outside the frame: the
+    // applicant is told at once, with the page's outline drawn over the photo.
+    let id_copy = image::load_from_memory(&scan(&good, DocumentKind::LegalRepIdCard)).unwrap().into_rgb8();
+    let shot = Shot {
+        desk: Desk::Wood,
+        size: (1500, 2000),
+        fill: 0.85,
+        turn_deg: 6.0,
+        tilt: 0.03,
+        cut: 0.2,
+        shadow: 0.0,
+    };
+    let mut truth = sealdesk::fixtures::Truth::default();
+    let photo = sealdesk::fixtures::degrade::jpeg(&photograph(&id_copy, shot, 5, &mut truth), 85);
+    assert!(truth.photo.as_ref().is_some_and(|p| p.cut_off), "the photo leaves part of the page out");
+    choose(c, files.path(), DocumentKind::LegalRepIdCard, &photo, "cut").await;
+    let cut = c
+        .wait()
+        .at_most(Duration::from_secs(120))
+        .for_element(Locator::Css("#doc-legal_rep_id_card li.finding[data-check=page]"))
+        .await
+        .unwrap();
+    assert_eq!(cut.attr("class").await.unwrap().as_deref(), Some("finding status-fail"));
+    assert!(cut.text().await.unwrap().contains("没有拍全"), "{}", cut.text().await.unwrap());
+    let outline = c.find(Locator::Css("#doc-legal_rep_id_card svg polygon.ev-page")).await.unwrap();
+    assert_eq!(outline.attr("points").await.unwrap().map(|p| p.split_whitespace().count()), Some(4));
+    phone_screenshot(c, "#doc-legal_rep_id_card", "applicant-cut-photo").await;
+
+    // A whole photo of it: shown flattened, the page alone, with the original one click away.
+    let shot = Shot { size: (2400, 3200), fill: 0.8, cut: 0.0, shadow: 0.25, ..shot };
+    let photo = sealdesk::fixtures::degrade::jpeg(&photograph(&id_copy, shot, 6, &mut truth), 85);
+    c.goto(order_url.as_str()).await.unwrap();
+    choose(c, files.path(), DocumentKind::LegalRepIdCard, &photo, "whole").await;
+    c.wait()
+        .at_most(Duration::from_secs(120))
+        .for_element(Locator::Css("#doc-legal_rep_id_card .stage.flat img.photo"))
+        .await
+        .unwrap();
+    let drawn = c
+        .execute(
+            "const s = document.querySelector('#doc-legal_rep_id_card .stage.flat');             const img = s.querySelector('img.photo');             return [getComputedStyle(img).transform, s.getBoundingClientRect().width, s.getBoundingClientRect().height];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(drawn[0].as_str().is_some_and(|t| t.starts_with("matrix3d(")), "{drawn:?}");
+    assert!(drawn[1].as_f64().unwrap_or(0.0) > 100.0, "{drawn:?}");
+    // The box has the flattened page's proportions (A4), not the photo's.
+    let ratio = drawn[2].as_f64().unwrap_or(0.0) / drawn[1].as_f64().unwrap_or(1.0);
+    assert!((ratio - 297.0 / 210.0).abs() < 0.02, "{drawn:?}");
+    assert!(
+        c.find(Locator::Css("#doc-legal_rep_id_card li.finding[data-check=page]")).await.is_err(),
+        "a whole page passes"
+    );
+    phone_screenshot(c, "#doc-legal_rep_id_card", "applicant-flattened-photo").await;
 
     // The good licence and the rest, one after the other.
     for (i, (kind, bytes)) in good.iter().enumerate() {

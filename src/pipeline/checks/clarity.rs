@@ -22,6 +22,9 @@ use multiversion::multiversion;
 const RISE_PER_SIGMA: f64 = 2.563;
 /// 10–90 % rise of a sharp step sampled on the pixel grid, in pixels.
 const SAMPLED_STEP_PX: f64 = 1.0;
+/// Variance (pixels²) bilinear interpolation adds at a uniformly random sub-pixel offset t:
+/// the mean of t(1 − t), 1/6. A flattened photo has been through it once.
+const BILINEAR_VAR_PX2: f64 = 1.0 / 6.0;
 
 /// Widths (pixels) of the strong monotonic transitions along one line of pixels.
 #[inline(always)]
@@ -151,10 +154,13 @@ fn upper_quartile(mut v: Vec<f32>) -> (Option<f64>, usize) {
     (Some(f64::from(*m)), n)
 }
 
-/// Equivalent Gaussian σ in millimetres for an edge width in pixels at `dpi`.
-fn blur_mm(width_px: f64, dpi: f64) -> f64 {
+/// Equivalent Gaussian σ in millimetres for an edge width in pixels at `dpi`, less the
+/// interpolation of a flattened page when `resampled`.
+fn blur_mm(width_px: f64, dpi: f64, resampled: bool) -> f64 {
     let excess = (width_px * width_px - SAMPLED_STEP_PX * SAMPLED_STEP_PX).max(0.0).sqrt();
-    excess / RISE_PER_SIGMA * 25.4 / dpi
+    let sigma_px = excess / RISE_PER_SIGMA;
+    let ours = if resampled { BILINEAR_VAR_PX2 } else { 0.0 };
+    (sigma_px * sigma_px - ours).max(0.0).sqrt() * 25.4 / dpi
 }
 
 /// `dpi` is the page's effective resolution (from the resolution check).
@@ -166,7 +172,7 @@ pub fn check(page: &Page, dpi: f64, cfg: &PipelineConfig) -> Finding<Clarity> {
     let blur = [(row_w, row_n), (col_w, col_n)]
         .into_iter()
         .filter(|(_, n)| *n >= cfg.clarity_min_edges / 4)
-        .filter_map(|(w, _)| w.map(|w| blur_mm(w, dpi)))
+        .filter_map(|(w, _)| w.map(|w| blur_mm(w, dpi, page.resampled)))
         .reduce(f64::max);
     let Some(blur) =
         blur.filter(|_| edges >= cfg.clarity_min_edges && contrast >= cfg.clarity_min_edge_contrast)
@@ -228,8 +234,10 @@ mod tests {
     #[test]
     fn blur_is_normalised_by_resolution() {
         // The same physical blur spans 1.5× the pixels at 300 dpi as at 200.
-        let (a, b) = (blur_mm(4.0, 200.0), blur_mm(6.0 * 1.0, 300.0));
+        let (a, b) = (blur_mm(4.0, 200.0, false), blur_mm(6.0 * 1.0, 300.0, false));
         assert!((a - b).abs() < 0.01, "{a} {b}");
-        assert_eq!(blur_mm(0.8, 200.0), 0.0);
+        assert_eq!(blur_mm(0.8, 200.0, false), 0.0);
+        // A flattened page's own interpolation is not counted.
+        assert!(blur_mm(4.0, 200.0, true) < a);
     }
 }

@@ -6,6 +6,7 @@ pub mod colour;
 pub mod exposure;
 pub mod glyphs;
 pub mod orientation;
+pub mod page_frame;
 pub mod printed_seal;
 pub mod resolution;
 pub mod seal;

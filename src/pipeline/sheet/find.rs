@@ -1,0 +1,503 @@
+//! Finding the sheet of paper in a photo: its four corners against the desk around it.
+//!
+//! Paper is bright and grey, a desk darker or coloured: on a small copy of the image every
+//! pixel gets a paper score (luminance less its chroma), Otsu's threshold splits paper from
+//! the rest, and the largest piece of paper is the sheet. Text, seals and photos on the sheet
+//! are holes in it that its convex hull closes. The hull is cut down to the four corners that
+//! keep most of its area, and each side is then fitted to the sheet's own edge pixels along the
+//! middle of that side (a hand over a corner or a shadow across it moves no fitted line), the
+//! corners being where the fitted lines meet. What lies along the image's border is not an
+//! edge of the sheet: a side whose edge runs along the border is a side cut off by the frame.
+
+use image::{GrayImage, Luma, RgbImage};
+use imageproc::point::Point;
+
+use crate::pipeline::config::PipelineConfig;
+
+/// A side of the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Top,
+    Right,
+    Bottom,
+    Left,
+}
+
+impl Side {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Top => "上",
+            Self::Right => "右",
+            Self::Bottom => "下",
+            Self::Left => "左",
+        }
+    }
+}
+
+/// Corners in the image's pixels, clockwise from the sheet's top-left as it lies in the photo
+/// (its top being the short side nearer the photo's top, or its left one when it lies across).
+pub type Quad = [[f64; 2]; 4];
+
+/// What the photo shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// A scan, or a photo taken so close that nothing but the page is in view.
+    FillsFrame,
+    /// The whole sheet, with background round it.
+    Sheet(Quad),
+    /// A sheet with part of it outside the photo: the sides of the photo that cut it, and the
+    /// corners its fitted edges meet at (some outside the image).
+    CutOff(Vec<Side>, Quad),
+    /// Paper and background cannot be told apart (white paper on a white table).
+    NotFound,
+}
+
+/// The small copy: the image's long side at about this many pixels.
+const SMALL_SIDE: u32 = 640;
+
+/// Finds the sheet in an upright (EXIF-applied) photo.
+pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
+    let (w, h) = rgb.dimensions();
+    let f = w.max(h).div_ceil(SMALL_SIDE).max(1);
+    let score = paper_score(rgb, f);
+    let (sw, sh) = score.dimensions();
+    if sw < 16 || sh < 16 {
+        return Found::FillsFrame;
+    }
+    let a4_like = aspect_matches(w, h, cfg);
+    let Some(t) = otsu(&score, cfg.page_min_contrast) else {
+        // One kind of surface only: a page filling the frame, or paper on a table as bright.
+        return if a4_like { Found::FillsFrame } else { Found::NotFound };
+    };
+    let paper = GrayImage::from_fn(sw, sh, |x, y| Luma([u8::from(score.get_pixel(x, y)[0] > t)]));
+    if covers_border(&paper, cfg.page_fills_frame_share) {
+        return Found::FillsFrame;
+    }
+    let mask = sheet_mask(&paper);
+    let Some(Piece { hull, edge, on_border }) = largest_piece(&mask) else {
+        return if a4_like { Found::FillsFrame } else { Found::NotFound };
+    };
+    let area = imageproc::geometry::contour_area(&hull);
+    let image_area = f64::from(sw) * f64::from(sh);
+    if area < cfg.page_min_share * image_area {
+        return if a4_like { Found::FillsFrame } else { Found::NotFound };
+    }
+    let Some(quad) = quadrilateral(&hull) else {
+        return Found::NotFound;
+    };
+    let fitted = fit_sides(&quad, &edge);
+    let sides = [(Side::Top, sw), (Side::Right, sh), (Side::Bottom, sw), (Side::Left, sh)];
+    let cut: Vec<Side> = sides
+        .iter()
+        .zip(on_border)
+        .filter(|((_, len), n)| f64::from(*n) > (cfg.page_cut_min_share * f64::from(*len)).max(3.0))
+        .map(|((side, _), _)| *side)
+        .collect();
+    let scale = |q: Quad| q.map(|[x, y]| [(x + 0.5) * f64::from(f), (y + 0.5) * f64::from(f)]);
+    let corners = scale(order(fitted));
+    if !plausible(&corners, cfg) || !sharp_sides(&score, &order(fitted), &cut, sw, sh, cfg) {
+        return Found::NotFound;
+    }
+    if cut.is_empty() {
+        return Found::Sheet(corners);
+    }
+    // A scanner's band beside a straight page reads as a cut page: a page square to the frame
+    // over most of it is a scan, and is left as it is.
+    if square_to_frame(&corners) && area >= cfg.page_scan_share * image_area {
+        return Found::FillsFrame;
+    }
+    Found::CutOff(cut, corners)
+}
+
+/// Whether paper runs along each side of the image for at least `share` of it: nothing but
+/// the page is in view (a scan; a page square to a scanner bed with a band of lid beside it
+/// still has paper along three sides and most of the fourth).
+fn covers_border(paper: &GrayImage, share: f64) -> bool {
+    let (w, h) = paper.dimensions();
+    let at = |x: u32, y: u32| u32::from(paper.get_pixel(x, y)[0]);
+    let sides = [
+        ((0..w).map(|x| at(x, 0)).sum::<u32>(), w),
+        ((0..w).map(|x| at(x, h - 1)).sum::<u32>(), w),
+        ((0..h).map(|y| at(0, y)).sum::<u32>(), h),
+        ((0..h).map(|y| at(w - 1, y)).sum::<u32>(), h),
+    ];
+    let full = sides.iter().filter(|(n, len)| f64::from(*n) >= share * f64::from(*len)).count();
+    let total: u32 = sides.iter().map(|s| s.0).sum();
+    full >= 3 && f64::from(total) >= share * f64::from(2 * (w + h))
+}
+
+/// The sheet with everything on it: whatever is not background reachable from the image's
+/// border through non-paper (text, seals, a licence's printed frame and what it encloses are
+/// part of the sheet). 255 = sheet.
+fn sheet_mask(paper: &GrayImage) -> GrayImage {
+    let (w, h) = paper.dimensions();
+    let mut out = GrayImage::from_pixel(w, h, Luma([255]));
+    let mut stack: Vec<(u32, u32)> = Vec::new();
+    let visit = |x: u32, y: u32, out: &mut GrayImage, stack: &mut Vec<(u32, u32)>| {
+        if paper.get_pixel(x, y)[0] == 0 && out.get_pixel(x, y)[0] == 255 {
+            out.put_pixel(x, y, Luma([0]));
+            stack.push((x, y));
+        }
+    };
+    for x in 0..w {
+        visit(x, 0, &mut out, &mut stack);
+        visit(x, h - 1, &mut out, &mut stack);
+    }
+    for y in 0..h {
+        visit(0, y, &mut out, &mut stack);
+        visit(w - 1, y, &mut out, &mut stack);
+    }
+    while let Some((x, y)) = stack.pop() {
+        if x > 0 {
+            visit(x - 1, y, &mut out, &mut stack);
+        }
+        if y > 0 {
+            visit(x, y - 1, &mut out, &mut stack);
+        }
+        if x + 1 < w {
+            visit(x + 1, y, &mut out, &mut stack);
+        }
+        if y + 1 < h {
+            visit(x, y + 1, &mut out, &mut stack);
+        }
+    }
+    out
+}
+
+/// Whether every side of the quad not cut by the frame is a paper edge: a step in the paper
+/// score a few pixels wide. A shadow's edge, a fold of light across a white table, rises over
+/// tens of pixels.
+fn sharp_sides(score: &GrayImage, q: &Quad, cut: &[Side], w: u32, h: u32, cfg: &PipelineConfig) -> bool {
+    const REACH: i32 = 8;
+    let sample = |x: f64, y: f64| -> Option<f64> {
+        let (xi, yi) = (x.round() as i64, y.round() as i64);
+        let inside = xi >= 0 && yi >= 0 && xi < i64::from(w) && yi < i64::from(h);
+        inside.then(|| f64::from(score.get_pixel(xi as u32, yi as u32)[0]))
+    };
+    let (mut sides_seen, mut sharp) = (0, 0);
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        let len = dist(a, b).max(1.0);
+        let (ux, uy) = ((b[0] - a[0]) / len, (b[1] - a[1]) / len);
+        // Clockwise corners: the sheet lies to the right of each side, at (−uy, ux).
+        let (nx, ny) = (-uy, ux);
+        let mut widths = Vec::new();
+        for k in 1..20 {
+            let t = 0.15 + 0.7 * f64::from(k) / 20.0;
+            let (px, py) = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t);
+            let profile: Option<Vec<f64>> =
+                (-REACH..=REACH).map(|d| sample(px + nx * f64::from(d), py + ny * f64::from(d))).collect();
+            let Some(p) = profile else { continue };
+            let (out_level, in_level) =
+                (p[..3].iter().sum::<f64>() / 3.0, p[p.len() - 3..].iter().sum::<f64>() / 3.0);
+            if in_level - out_level < cfg.page_min_contrast / 2.0 {
+                continue;
+            }
+            let at = |level: f64| p.iter().position(|&v| v >= out_level + (in_level - out_level) * level);
+            if let (Some(lo), Some(hi)) = (at(0.1), at(0.9)) {
+                widths.push(hi.saturating_sub(lo));
+            }
+        }
+        let on_cut = cut.iter().any(|s| border_of(a, b, w, h) == Some(*s));
+        if widths.len() < 5 || on_cut {
+            continue;
+        }
+        sides_seen += 1;
+        widths.sort_unstable();
+        sharp += usize::from(widths[widths.len() / 2] <= 4);
+    }
+    sides_seen >= 2 && sharp == sides_seen
+}
+
+/// The border of the small image a side runs along, if it does.
+fn border_of(a: [f64; 2], b: [f64; 2], w: u32, h: u32) -> Option<Side> {
+    let (w, h) = (f64::from(w) - 1.0, f64::from(h) - 1.0);
+    let near = |v: f64, to: f64| (v - to).abs() <= 3.0;
+    [(Side::Top, 1, 0.0), (Side::Bottom, 1, h), (Side::Left, 0, 0.0), (Side::Right, 0, w)]
+        .into_iter()
+        .find(|&(_, axis, to)| near(a[axis], to) && near(b[axis], to))
+        .map(|(s, _, _)| s)
+}
+
+/// Luminance less chroma on a copy `f` times smaller: paper high, desks, hands and shadows low.
+fn paper_score(rgb: &RgbImage, f: u32) -> GrayImage {
+    let (w, h) = rgb.dimensions();
+    let (sw, sh) = (w / f, h / f);
+    let n = f * f;
+    GrayImage::from_fn(sw, sh, |x, y| {
+        let (mut r, mut g, mut b) = (0u32, 0u32, 0u32);
+        for dy in 0..f {
+            for dx in 0..f {
+                let p = rgb.get_pixel(x * f + dx, y * f + dy).0;
+                r += u32::from(p[0]);
+                g += u32::from(p[1]);
+                b += u32::from(p[2]);
+            }
+        }
+        let (r, g, b) = (r / n, g / n, b / n);
+        let luma = (r * 299 + g * 587 + b * 114) / 1000;
+        let chroma = r.max(g).max(b) - r.min(g).min(b);
+        Luma([luma.saturating_sub(chroma * 3 / 2) as u8])
+    })
+}
+
+/// Otsu's threshold, when the two classes it splits differ by at least `min_contrast` levels.
+fn otsu(img: &GrayImage, min_contrast: f64) -> Option<u8> {
+    let mut hist = [0u64; 256];
+    img.pixels().for_each(|p| hist[p[0] as usize] += 1);
+    let total: u64 = hist.iter().sum();
+    let sum: f64 = hist.iter().enumerate().map(|(v, &n)| v as f64 * n as f64).sum();
+    let (mut below, mut below_sum, mut best) = (0u64, 0.0, (0.0, 0u8, 0.0));
+    for (t, &n) in hist.iter().enumerate() {
+        below += n;
+        below_sum += t as f64 * n as f64;
+        let above = total - below;
+        if below == 0 || above == 0 {
+            continue;
+        }
+        let (m0, m1) = (below_sum / below as f64, (sum - below_sum) / above as f64);
+        let between = below as f64 * above as f64 * (m1 - m0).powi(2);
+        if between > best.0 {
+            best = (between, t as u8, m1 - m0);
+        }
+    }
+    (best.2 >= min_contrast).then_some(best.1)
+}
+
+/// The largest piece of paper.
+struct Piece {
+    hull: Vec<Point<i32>>,
+    /// Its pixels with background beside them, not on the image's border.
+    edge: Vec<Point<i32>>,
+    /// How many of its pixels lie on the image's top, right, bottom and left border.
+    on_border: [u32; 4],
+}
+
+fn largest_piece(mask: &GrayImage) -> Option<Piece> {
+    let labels = imageproc::region_labelling::connected_components(
+        mask,
+        imageproc::region_labelling::Connectivity::Four,
+        Luma([0u8]),
+    );
+    let mut area = Vec::<u32>::new();
+    for l in labels.pixels() {
+        let l = l[0] as usize;
+        if l >= area.len() {
+            area.resize(l + 1, 0);
+        }
+        area[l] += 1;
+    }
+    let (label, _) = area.iter().enumerate().skip(1).max_by_key(|(_, n)| **n)?;
+    let label = label as u32;
+    let (w, h) = labels.dimensions();
+    let is = |x: i64, y: i64| {
+        x >= 0
+            && y >= 0
+            && x < i64::from(w)
+            && y < i64::from(h)
+            && labels.get_pixel(x as u32, y as u32)[0] == label
+    };
+    let (mut outline, mut edge, mut on_border) = (Vec::new(), Vec::new(), [0u32; 4]);
+    for (x, y, l) in labels.enumerate_pixels() {
+        if l[0] != label {
+            continue;
+        }
+        for (k, at) in [y == 0, x + 1 == w, y + 1 == h, x == 0].into_iter().enumerate() {
+            on_border[k] += u32::from(at);
+        }
+        let (xi, yi) = (i64::from(x), i64::from(y));
+        let inside = [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().all(|(dx, dy)| is(xi + dx, yi + dy));
+        if inside {
+            continue;
+        }
+        outline.push(Point::new(x as i32, y as i32));
+        let on_border = x == 0 || y == 0 || x + 1 == w || y + 1 == h;
+        if !on_border {
+            edge.push(Point::new(x as i32, y as i32));
+        }
+    }
+    Some(Piece { hull: imageproc::geometry::convex_hull(outline), edge, on_border })
+}
+
+/// The four hull points that span the largest quadrilateral (the hull of a sheet in a photo
+/// is its four corners, rounded off where the threshold nibbled them).
+fn quadrilateral(hull: &[Point<i32>]) -> Option<[[f64; 2]; 4]> {
+    // Thin the hull to at most 64 points: the best quadrilateral is found in O(n²) per start.
+    let step = hull.len().div_ceil(64).max(1);
+    let p: Vec<[f64; 2]> = hull.iter().step_by(step).map(|q| [f64::from(q.x), f64::from(q.y)]).collect();
+    let n = p.len();
+    if n < 4 {
+        return None;
+    }
+    let tri = |a: usize, b: usize, c: usize| {
+        ((p[b][0] - p[a][0]) * (p[c][1] - p[a][1]) - (p[c][0] - p[a][0]) * (p[b][1] - p[a][1])).abs() / 2.0
+    };
+    let mut best = (0.0, [0usize; 4]);
+    for a in 0..n {
+        for c in a + 2..n {
+            // The best b between a and c and the best d beyond c, each on its own.
+            let b = (a + 1..c).max_by(|&i, &j| tri(a, i, c).total_cmp(&tri(a, j, c)))?;
+            let Some(d) =
+                (c + 1..n + a).map(|i| i % n).max_by(|&i, &j| tri(a, c, i).total_cmp(&tri(a, c, j)))
+            else {
+                continue;
+            };
+            let area = tri(a, b, c) + tri(a, c, d);
+            if area > best.0 {
+                best = (area, [a, b, c, d]);
+            }
+        }
+    }
+    (best.0 > 0.0).then(|| best.1.map(|i| p[i]))
+}
+
+/// Each side of `quad` refitted to the edge pixels near its middle (kept as it is where too
+/// few lie there: a side along the image's border).
+fn fit_sides(quad: &Quad, edge: &[Point<i32>]) -> Quad {
+    let mut lines = [[0.0f64; 3]; 4];
+    for i in 0..4 {
+        let (a, b) = (quad[i], quad[(i + 1) % 4]);
+        let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt().max(1.0);
+        let (ux, uy) = ((b[0] - a[0]) / len, (b[1] - a[1]) / len);
+        let band = (len * 0.02).max(3.0);
+        let near: Vec<[f64; 2]> = edge
+            .iter()
+            .map(|p| [f64::from(p.x), f64::from(p.y)])
+            .filter(|p| {
+                let (dx, dy) = (p[0] - a[0], p[1] - a[1]);
+                let along = dx * ux + dy * uy;
+                let across = (dx * uy - dy * ux).abs();
+                across <= band && along >= 0.15 * len && along <= 0.85 * len
+            })
+            .collect();
+        lines[i] = Some(near)
+            .filter(|near| near.len() as f64 >= 0.3 * 0.7 * len)
+            .and_then(|near| fit_line(&near))
+            .unwrap_or_else(|| line_through(a, b));
+    }
+    let mut out = *quad;
+    for (i, corner) in out.iter_mut().enumerate() {
+        if let Some(p) = meet(lines[(i + 3) % 4], lines[i]) {
+            *corner = p;
+        }
+    }
+    out
+}
+
+/// Total-least-squares line `ax + by = c` through points.
+fn fit_line(p: &[[f64; 2]]) -> Option<[f64; 3]> {
+    let n = p.len() as f64;
+    let (mx, my) = (p.iter().map(|q| q[0]).sum::<f64>() / n, p.iter().map(|q| q[1]).sum::<f64>() / n);
+    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
+    for q in p {
+        let (dx, dy) = (q[0] - mx, q[1] - my);
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    // The line's direction is the covariance's main axis; its normal is across it.
+    let theta = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+    let (a, b) = (-theta.sin(), theta.cos());
+    (n >= 2.0).then_some([a, b, a * mx + b * my])
+}
+
+fn line_through(p: [f64; 2], q: [f64; 2]) -> [f64; 3] {
+    let (a, b) = (q[1] - p[1], p[0] - q[0]);
+    let norm = (a * a + b * b).sqrt().max(f64::EPSILON);
+    let (a, b) = (a / norm, b / norm);
+    [a, b, a * p[0] + b * p[1]]
+}
+
+fn meet(l: [f64; 3], m: [f64; 3]) -> Option<[f64; 2]> {
+    let det = l[0] * m[1] - l[1] * m[0];
+    (det.abs() > 1e-9).then(|| [(l[2] * m[1] - l[1] * m[2]) / det, (l[0] * m[2] - l[2] * m[0]) / det])
+}
+
+fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+/// Clockwise in the image (y down), from the top-left of the sheet as it lies: its top is a
+/// short side, the one nearer the photo's top (or its left when the sheet lies across).
+pub fn order(q: Quad) -> Quad {
+    // Clockwise in image coordinates means a positive shoelace sum.
+    let shoelace: f64 = (0..4).map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1]).sum();
+    let q = if shoelace < 0.0 { [q[0], q[3], q[2], q[1]] } else { q };
+    let mid = |i: usize| [(q[i][0] + q[(i + 1) % 4][0]) / 2.0, (q[i][1] + q[(i + 1) % 4][1]) / 2.0];
+    let short_first = dist(q[0], q[1]) + dist(q[2], q[3]) <= dist(q[1], q[2]) + dist(q[3], q[0]);
+    // The two short sides start at corner s and s + 2.
+    let s = usize::from(!short_first);
+    let (m0, m2) = (mid(s), mid(s + 2));
+    let lies_across = (m0[0] - m2[0]).abs() > (m0[1] - m2[1]).abs();
+    let first = if lies_across { m0[0] <= m2[0] } else { m0[1] <= m2[1] };
+    let start = if first { s } else { s + 2 };
+    [q[start % 4], q[(start + 1) % 4], q[(start + 2) % 4], q[(start + 3) % 4]]
+}
+
+/// A sheet, not a sliver: its sides' ratio near the paper's, allowing for the tilt of the
+/// camera.
+fn plausible(q: &Quad, cfg: &PipelineConfig) -> bool {
+    let short = (dist(q[0], q[1]) + dist(q[2], q[3])) / 2.0;
+    let long = (dist(q[1], q[2]) + dist(q[3], q[0])) / 2.0;
+    let paper = cfg.paper_height_mm / cfg.paper_width_mm;
+    let ratio = long / short.max(1.0);
+    ratio >= paper / cfg.page_max_aspect_error && ratio <= paper * cfg.page_max_aspect_error
+}
+
+/// Whether every side runs within a degree of the photo's axes.
+fn square_to_frame(q: &Quad) -> bool {
+    (0..4).all(|i| {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        let deg = (b[1] - a[1]).atan2(b[0] - a[0]).to_degrees().rem_euclid(90.0);
+        deg.min(90.0 - deg) <= 1.0
+    })
+}
+
+/// The image's own sides in the paper's proportion (a scan of the page, not a photo).
+fn aspect_matches(w: u32, h: u32, cfg: &PipelineConfig) -> bool {
+    let ratio = f64::from(w.max(h)) / f64::from(w.min(h).max(1));
+    let paper = cfg.paper_height_mm / cfg.paper_width_mm;
+    (ratio / paper - 1.0).abs() <= 0.04
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corners_are_ordered_clockwise_from_the_top_of_the_sheet() {
+        // A portrait sheet, corners given anticlockwise from the bottom-right.
+        let q = [[110.0, 300.0], [120.0, 10.0], [10.0, 20.0], [0.0, 310.0]];
+        assert_eq!(order(q), [[10.0, 20.0], [120.0, 10.0], [110.0, 300.0], [0.0, 310.0]]);
+        // Lying across the photo: the left short side is the top.
+        let q = [[10.0, 10.0], [300.0, 10.0], [300.0, 220.0], [10.0, 220.0]];
+        assert_eq!(order(q), [[10.0, 220.0], [10.0, 10.0], [300.0, 10.0], [300.0, 220.0]]);
+    }
+
+    #[test]
+    fn the_largest_quadrilateral_of_a_rounded_hull_is_its_corners() {
+        let mut hull = Vec::new();
+        for (x, y) in [(2, 0), (98, 0), (100, 2), (100, 138), (98, 140), (2, 140), (0, 138), (0, 2)] {
+            hull.push(Point::new(x, y));
+        }
+        let q = quadrilateral(&hull).expect("a quadrilateral");
+        // Each chosen point lies at a rounded corner, within its rounding of the true corner.
+        for [cx, cy] in [[0.0, 0.0], [100.0, 0.0], [100.0, 140.0], [0.0, 140.0]] {
+            let near = q.iter().any(|p| (p[0] - cx).abs() + (p[1] - cy).abs() <= 2.0);
+            assert!(near, "{q:?} misses the corner at {cx},{cy}");
+        }
+    }
+
+    #[test]
+    fn a_fitted_line_passes_through_its_points() {
+        let pts: Vec<[f64; 2]> = (0..50).map(|i| [f64::from(i), 2.0 * f64::from(i) + 3.0]).collect();
+        let l = fit_line(&pts).expect("a line");
+        for p in &pts {
+            assert!((l[0] * p[0] + l[1] * p[1] - l[2]).abs() < 1e-6);
+        }
+        assert_eq!(
+            meet(line_through([0.0, 0.0], [1.0, 1.0]), line_through([0.0, 2.0], [2.0, 0.0])),
+            Some([1.0, 1.0])
+        );
+    }
+}
