@@ -66,6 +66,51 @@ fn stages(page: &Page, kind: DocKind, cfg: &PipelineConfig) -> Vec<(&'static str
     out
 }
 
+/// A 12-megapixel phone photo (3000 × 4000) of a stamped 300-dpi application form on a wooden
+/// desk, turned 5°, the camera tilted, a shadow across it; JPEG quality 88.
+fn phone_photo(fonts: &Fonts) -> Vec<u8> {
+    use sealdesk::fixtures::photo::{Desk, Shot, photograph};
+    let (img, mut truth) = set::page(fonts, DocKind::ApplicationForm, 300, true, 17);
+    let shot = Shot {
+        desk: Desk::Wood,
+        size: (3000, 4000),
+        fill: 0.8,
+        turn_deg: 5.0,
+        tilt: 0.03,
+        cut: 0.0,
+        shadow: 0.2,
+    };
+    sealdesk::fixtures::degrade::jpeg(&photograph(&img, shot, 3, &mut truth), 88)
+}
+
+/// The photo's row: decode, page finding, flattening, and the checks after them.
+fn photo_row(bytes: &[u8], rounds: usize, cfg: &PipelineConfig) {
+    use sealdesk::pipeline::sheet::{Found, find::find, flatten::flatten};
+    let (mut dec, mut found_ms, mut flat_ms, mut whole) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let decoded = decode::decode(bytes, cfg).expect("decodes");
+        dec.push(ms(t));
+        let t = Instant::now();
+        let found = find(&decoded.rgb, cfg);
+        found_ms.push(ms(t));
+        let Found::Sheet(q) = found else { panic!("the page is found in the bench photo: {found:?}") };
+        let t = Instant::now();
+        let _ = flatten(&decoded.rgb, &q, cfg);
+        flat_ms.push(ms(t));
+        let t = Instant::now();
+        let _ = pipeline::run(bytes, DocKind::ApplicationForm, cfg);
+        whole.push(ms(t));
+    }
+    let (d, f, l, w) = (median(dec), median(found_ms), median(flat_ms), median(whole));
+    println!(
+        "12-megapixel photo: decode {d:.1} ms, page finding {f:.1} ms, flattening {l:.1} ms \
+         ({:.2}× the decode), whole run {w:.1} ms ({:.2}× the decode)",
+        (f + l) / d,
+        w / d
+    );
+}
+
 /// The child: check one file and print the process's peak memory.
 fn child(path: &str, kind: &str) {
     let cfg = PipelineConfig::default();
@@ -126,12 +171,18 @@ fn main() {
             );
         }
     }
+    let photo = phone_photo(&fonts);
+    photo_row(&photo, rounds, &cfg);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let exe = std::env::current_exe().expect("the bench binary");
-    for kind in KINDS {
+    let pages = KINDS.map(|kind| {
         let (img, _) = set::page(&fonts, kind, 300, true, 17);
-        let path = dir.path().join(format!("{}.jpg", kind.as_str()));
-        std::fs::write(&path, sealdesk::fixtures::degrade::jpeg(&img, 85)).expect("written");
+        (kind, format!("300-dpi {}", kind.as_str()), sealdesk::fixtures::degrade::jpeg(&img, 85))
+    });
+    let photo = (DocKind::ApplicationForm, "12-megapixel photo of an application_form".to_string(), photo);
+    for (kind, what, bytes) in pages.into_iter().chain([photo]) {
+        let path = dir.path().join(format!("{}.jpg", what.replace(' ', "-")));
+        std::fs::write(&path, bytes).expect("written");
         let out = std::process::Command::new(&exe)
             .env(CHILD_FILE, &path)
             .env(CHILD_KIND, kind.as_str())
@@ -140,8 +191,7 @@ fn main() {
         let text = String::from_utf8_lossy(&out.stdout);
         let figures: Vec<&str> = text.split_whitespace().collect();
         println!(
-            "peak memory checking one 300-dpi {} page in its own process: {} MB (the process before it: {} MB)",
-            kind.as_str(),
+            "peak memory checking one {what} in its own process: {} MB (the process before it: {} MB)",
             figures.get(1).unwrap_or(&"?"),
             figures.first().unwrap_or(&"?")
         );

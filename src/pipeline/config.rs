@@ -27,6 +27,9 @@ pub struct PipelineConfig {
     /// Paper running along this share of three sides of the image and of its whole border: the
     /// page fills the image (a scan).
     pub page_fills_frame_share: f64,
+    /// Thresholds tried between Otsu's and the paper's own level, this many levels apart (the
+    /// highest this far under the paper).
+    pub page_min_step: f64,
     /// Paper covering less than this share of the image is not the page.
     pub page_min_share: f64,
     /// A side of the photo cuts the page when paper runs along more than this share of it.
@@ -34,6 +37,9 @@ pub struct PipelineConfig {
     /// A page square to the frame and cut by it over at least this share of the image is a scan
     /// with a band of the scanner's lid beside it, not a cut photo.
     pub page_scan_share: f64,
+    /// The paper's hull may exceed the four fitted sides' area by this factor (rounding, noise);
+    /// beyond it something else is attached to the sheet.
+    pub page_max_bulge: f64,
     /// The found page's long/short ratio may differ from the paper's by this factor (tilt).
     pub page_max_aspect_error: f64,
     /// Below `min_dpi_fail` the scan fails; below `min_dpi_warn` it warns.
@@ -169,9 +175,11 @@ impl Default for PipelineConfig {
             paper_height_mm: 297.0,
             page_min_contrast: 40.0,
             page_fills_frame_share: 0.75,
+            page_min_step: 12.0,
             page_min_share: 0.15,
             page_cut_min_share: 0.015,
             page_scan_share: 0.8,
+            page_max_bulge: 1.02,
             page_max_aspect_error: 1.3,
             min_dpi_fail: 150.0,
             min_dpi_warn: 190.0,

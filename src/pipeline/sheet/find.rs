@@ -65,27 +65,49 @@ pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
         return Found::FillsFrame;
     }
     let a4_like = aspect_matches(w, h, cfg);
-    let Some(t) = otsu(&score, cfg.page_min_contrast) else {
+    let none = if a4_like { Found::FillsFrame } else { Found::NotFound };
+    let Some(low) = otsu(&score, cfg.page_min_contrast) else {
         // One kind of surface only: a page filling the frame, or paper on a table as bright.
-        return if a4_like { Found::FillsFrame } else { Found::NotFound };
+        return none;
     };
-    let paper = GrayImage::from_fn(sw, sh, |x, y| Luma([u8::from(score.get_pixel(x, y)[0] > t)]));
-    if covers_border(&paper, cfg.page_fills_frame_share) {
-        return Found::FillsFrame;
+    // Thresholds from Otsu's (paper in shadow still paper) up to just under the paper's own
+    // level (a cream cloth, newsprint, a second sheet or light grout left out): the lowest
+    // that gives a whole, sharp-edged sheet wins; else the lowest that gives a cut one.
+    let high = (f64::from(paper_level(&score)) - cfg.page_min_step).max(f64::from(low));
+    if covers_border(&paper_mask(&score, high as u8), cfg.page_fills_frame_share) {
+        // Paper all round: a scan when the image has the paper's proportions; a photo of a
+        // page on a table as white as it (or taken too close) otherwise, its edges not in view.
+        return none;
     }
-    let mask = sheet_mask(&paper);
+    let steps = ((high - f64::from(low)) / cfg.page_min_step).ceil().clamp(0.0, 6.0) as u32;
+    let mut cut_found = None;
+    for k in 0..=steps {
+        let t = f64::from(low) + (high - f64::from(low)) * f64::from(k) / f64::from(steps.max(1));
+        match attempt(&score, t as u8, f, cfg) {
+            found @ Found::Sheet(_) => return found,
+            found @ Found::CutOff(..) if cut_found.is_none() => cut_found = Some(found),
+            _ => {}
+        }
+    }
+    cut_found.unwrap_or(none)
+}
+
+/// The sheet as paper above `t` shows it: whole, cut, or not a sheet (`NotFound`).
+fn attempt(score: &GrayImage, t: u8, f: u32, cfg: &PipelineConfig) -> Found {
+    let (sw, sh) = score.dimensions();
+    let mask = sheet_mask(&paper_mask(score, t));
     let Some(Piece { hull, edge, on_border }) = largest_piece(&mask) else {
-        return if a4_like { Found::FillsFrame } else { Found::NotFound };
+        return Found::NotFound;
     };
     let area = imageproc::geometry::contour_area(&hull);
     let image_area = f64::from(sw) * f64::from(sh);
     if area < cfg.page_min_share * image_area {
-        return if a4_like { Found::FillsFrame } else { Found::NotFound };
+        return Found::NotFound;
     }
     let Some(quad) = quadrilateral(&hull) else {
         return Found::NotFound;
     };
-    let fitted = fit_sides(&quad, &edge);
+    let fitted = order(fit_sides(&quad, &edge));
     let sides = [(Side::Top, sw), (Side::Right, sh), (Side::Bottom, sw), (Side::Left, sh)];
     let cut: Vec<Side> = sides
         .iter()
@@ -93,9 +115,14 @@ pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
         .filter(|((_, len), n)| f64::from(*n) > (cfg.page_cut_min_share * f64::from(*len)).max(3.0))
         .map(|((side, _), _)| *side)
         .collect();
-    let scale = |q: Quad| q.map(|[x, y]| [(x + 0.5) * f64::from(f), (y + 0.5) * f64::from(f)]);
-    let corners = scale(order(fitted));
-    if !plausible(&corners, cfg) || !sharp_sides(&score, &order(fitted), &cut, sw, sh, cfg) {
+    let corners = fitted.map(|[x, y]| [(x + 0.5) * f64::from(f), (y + 0.5) * f64::from(f)]);
+    // Paper attached to a whole sheet (a cream square of a tablecloth, a second sheet) bulges
+    // the hull past its four sides: not a sheet alone. (A cut sheet's hull has a fifth side.)
+    let quad_area = imageproc::geometry::contour_area(&fitted.map(|[x, y]| Point::new(x, y)));
+    if cut.is_empty() && area > quad_area * cfg.page_max_bulge {
+        return Found::NotFound;
+    }
+    if !plausible(&corners, cfg) || !sharp_sides(score, &fitted, &cut, sw, sh, cfg) {
         return Found::NotFound;
     }
     if cut.is_empty() {
@@ -109,12 +136,38 @@ pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
     Found::CutOff(cut, corners)
 }
 
+/// Paper (255) where the score is above `t`, less anything narrower than three pixels (grout,
+/// the lines of a cutting mat, a thread of light): they would join the sheet to the border.
+fn paper_mask(score: &GrayImage, t: u8) -> GrayImage {
+    let mut paper = score.clone();
+    paper.pixels_mut().for_each(|p| p.0[0] = if p.0[0] > t { 255 } else { 0 });
+    imageproc::morphology::open_mut(&mut paper, imageproc::distance_transform::Norm::LInf, 1);
+    paper
+}
+
+/// The paper's own level: the bright end (90th percentile) of the middle of the photo, where
+/// the page lies.
+fn paper_level(score: &GrayImage) -> u8 {
+    let (w, h) = score.dimensions();
+    let mut v: Vec<u8> = Vec::with_capacity((w * h / 4) as usize);
+    for y in h / 4..h * 3 / 4 {
+        for x in w / 4..w * 3 / 4 {
+            v.push(score.get_pixel(x, y)[0]);
+        }
+    }
+    if v.is_empty() {
+        return 255;
+    }
+    let at = v.len() * 9 / 10;
+    *v.select_nth_unstable(at).1
+}
+
 /// Whether paper runs along each side of the image for at least `share` of it: nothing but
 /// the page is in view (a scan; a page square to a scanner bed with a band of lid beside it
 /// still has paper along three sides and most of the fourth).
 fn covers_border(paper: &GrayImage, share: f64) -> bool {
     let (w, h) = paper.dimensions();
-    let at = |x: u32, y: u32| u32::from(paper.get_pixel(x, y)[0]);
+    let at = |x: u32, y: u32| u32::from(paper.get_pixel(x, y)[0] > 0);
     let sides = [
         ((0..w).map(|x| at(x, 0)).sum::<u32>(), w),
         ((0..w).map(|x| at(x, h - 1)).sum::<u32>(), w),
@@ -190,23 +243,33 @@ fn sharp_sides(score: &GrayImage, q: &Quad, cut: &[Side], w: u32, h: u32, cfg: &
             let Some(p) = profile else { continue };
             let (out_level, in_level) =
                 (p[..3].iter().sum::<f64>() / 3.0, p[p.len() - 3..].iter().sum::<f64>() / 3.0);
-            if in_level - out_level < cfg.page_min_contrast / 2.0 {
+            if in_level - out_level < cfg.page_min_step {
                 continue;
             }
-            let at = |level: f64| p.iter().position(|&v| v >= out_level + (in_level - out_level) * level);
-            if let (Some(lo), Some(hi)) = (at(0.1), at(0.9)) {
-                widths.push(hi.saturating_sub(lo));
+            // The rise into the paper: where it reaches 90 %, and the last point under 10 %
+            // before that (a striped or speckled ground outside does not widen it).
+            let level = |share: f64| out_level + (in_level - out_level) * share;
+            let Some(hi) = p.iter().position(|&v| v >= level(0.9)) else { continue };
+            if let Some(lo) = p[..hi].iter().rposition(|&v| v <= level(0.1)) {
+                widths.push(hi - lo);
             }
         }
-        let on_cut = cut.iter().any(|s| border_of(a, b, w, h) == Some(*s));
-        if widths.len() < 5 || on_cut {
+        // A side along the photo's edge, or running out of it, has nothing (or too little)
+        // beyond it to step from.
+        let out =
+            |p: [f64; 2]| p[0] < 3.0 || p[1] < 3.0 || p[0] > f64::from(w) - 4.0 || p[1] > f64::from(h) - 4.0;
+        let runs_out = !cut.is_empty() && (out(a) || out(b)) && widths.len() < 5;
+        if cut.iter().any(|s| border_of(a, b, w, h) == Some(*s)) || runs_out {
             continue;
         }
         sides_seen += 1;
+        // Too few steps along it (a printed frame line with paper beyond it again) or soft
+        // ones (a shadow): not an edge of the sheet.
         widths.sort_unstable();
-        sharp += usize::from(widths[widths.len() / 2] <= 4);
+        sharp += usize::from(widths.len() >= 5 && widths[widths.len() / 2] <= 4);
     }
-    sides_seen >= 2 && sharp == sides_seen
+    let needed = if cut.is_empty() { 4 } else { 1 };
+    sides_seen >= needed && sharp == sides_seen
 }
 
 /// The border of the small image a side runs along, if it does.
@@ -220,25 +283,33 @@ fn border_of(a: [f64; 2], b: [f64; 2], w: u32, h: u32) -> Option<Side> {
 }
 
 /// Luminance less chroma on a copy `f` times smaller: paper high, desks, hands and shadows low.
+/// Summed a block row at a time along memory (one pass over the photo).
 fn paper_score(rgb: &RgbImage, f: u32) -> GrayImage {
-    let (w, h) = rgb.dimensions();
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let f = f as usize;
     let (sw, sh) = (w / f, h / f);
-    let n = f * f;
-    GrayImage::from_fn(sw, sh, |x, y| {
-        let (mut r, mut g, mut b) = (0u32, 0u32, 0u32);
-        for dy in 0..f {
-            for dx in 0..f {
-                let p = rgb.get_pixel(x * f + dx, y * f + dy).0;
-                r += u32::from(p[0]);
-                g += u32::from(p[1]);
-                b += u32::from(p[2]);
+    let n = (f * f) as u32;
+    let mut out = vec![0u8; sw * sh];
+    let mut sums = vec![[0u32; 3]; sw];
+    for (sy, dst) in out.chunks_exact_mut(sw.max(1)).enumerate() {
+        sums.iter_mut().for_each(|s| *s = [0; 3]);
+        for row in rgb.as_raw().chunks_exact(w * 3).skip(sy * f).take(f) {
+            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(f * 3)) {
+                for p in block.chunks_exact(3) {
+                    sum[0] += u32::from(p[0]);
+                    sum[1] += u32::from(p[1]);
+                    sum[2] += u32::from(p[2]);
+                }
             }
         }
-        let (r, g, b) = (r / n, g / n, b / n);
-        let luma = (r * 299 + g * 587 + b * 114) / 1000;
-        let chroma = r.max(g).max(b) - r.min(g).min(b);
-        Luma([luma.saturating_sub(chroma * 3 / 2) as u8])
-    })
+        for (d, sum) in dst.iter_mut().zip(&sums) {
+            let [r, g, b] = sum.map(|v| v / n);
+            let luma = (r * 299 + g * 587 + b * 114) / 1000;
+            let chroma = r.max(g).max(b) - r.min(g).min(b);
+            *d = luma.saturating_sub(chroma * 3 / 2) as u8;
+        }
+    }
+    GrayImage::from_raw(sw as u32, sh as u32, out).unwrap_or_else(|| GrayImage::new(sw as u32, sh as u32))
 }
 
 /// Otsu's threshold, when the two classes it splits differ by at least `min_contrast` levels.
@@ -384,8 +455,17 @@ fn fit_sides(quad: &Quad, edge: &[Point<i32>]) -> Quad {
     out
 }
 
-/// Total-least-squares line `ax + by = c` through points.
+/// A line through points, refitted once without those more than two pixels off the first fit
+/// (the notches a hand or a fold leaves in an edge).
 fn fit_line(p: &[[f64; 2]]) -> Option<[f64; 3]> {
+    let l = fit_line_once(p)?;
+    let kept: Vec<[f64; 2]> =
+        p.iter().copied().filter(|q| (l[0] * q[0] + l[1] * q[1] - l[2]).abs() <= 2.0).collect();
+    if kept.len() * 2 >= p.len() { fit_line_once(&kept) } else { Some(l) }
+}
+
+/// Total-least-squares line `ax + by = c` through points.
+fn fit_line_once(p: &[[f64; 2]]) -> Option<[f64; 3]> {
     let n = p.len() as f64;
     let (mx, my) = (p.iter().map(|q| q[0]).sum::<f64>() / n, p.iter().map(|q| q[1]).sum::<f64>() / n);
     let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);

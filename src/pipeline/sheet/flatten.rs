@@ -3,7 +3,6 @@
 //! edge is not thinned and the far one barely enlarged).
 
 use image::{Rgb, RgbImage};
-use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
 
 use super::find::Quad;
 use crate::pipeline::config::PipelineConfig;
@@ -17,18 +16,48 @@ pub fn paper_dpi(q: &Quad, cfg: &PipelineConfig) -> f64 {
 }
 
 /// The sheet within `q` (clockwise from its top-left) as a portrait page of the paper's size.
+/// Each output pixel's centre is mapped back into the photo by the projective map, stepped
+/// along the row (three additions and one division a pixel), and sampled bilinearly; what falls
+/// outside the photo (a cut-off corner) is white paper.
 pub fn flatten(rgb: &RgbImage, q: &Quad, cfg: &PipelineConfig) -> RgbImage {
     let dpi = paper_dpi(q, cfg);
     let w = (cfg.paper_width_mm / 25.4 * dpi).round().max(1.0) as u32;
     let h = (cfg.paper_height_mm / 25.4 * dpi).round().max(1.0) as u32;
-    let mut out = RgbImage::new(w, h);
-    let from = q.map(|[x, y]| (x as f32, y as f32));
-    let (wf, hf) = (w as f32, h as f32);
-    let to = [(0.0, 0.0), (wf, 0.0), (wf, hf), (0.0, hf)];
-    if let Some(p) = Projection::from_control_points(from, to) {
-        warp_into(rgb, p, Interpolation::Bilinear, Border::Constant(Rgb([255, 255, 255])), &mut out);
+    let (wf, hf) = (f64::from(w), f64::from(h));
+    let rect = [[0.0, 0.0], [wf, 0.0], [wf, hf], [0.0, hf]];
+    let Some(m) = homography(&rect, q) else {
+        return RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
+    };
+    let (sw, sh) = (rgb.width() as usize, rgb.height() as usize);
+    let src = rgb.as_raw();
+    let mut out = vec![255u8; w as usize * h as usize * 3];
+    for (v, row) in out.chunks_exact_mut(w as usize * 3).enumerate() {
+        let (u0, v0) = (0.5, v as f64 + 0.5);
+        let (mut x, mut y, mut d) =
+            (m[0] * u0 + m[1] * v0 + m[2], m[3] * u0 + m[4] * v0 + m[5], m[6] * u0 + m[7] * v0 + m[8]);
+        for px in row.chunks_exact_mut(3) {
+            let (fx, fy) = ((x / d - 0.5) as f32, (y / d - 0.5) as f32);
+            x += m[0];
+            y += m[3];
+            d += m[6];
+            if fx < 0.0 || fy < 0.0 {
+                continue;
+            }
+            let (x0, y0) = (fx as usize, fy as usize);
+            if x0 + 1 >= sw || y0 + 1 >= sh {
+                continue;
+            }
+            let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+            let at = (y0 * sw + x0) * 3;
+            let (a, b) = (&src[at..at + 6], &src[at + sw * 3..at + sw * 3 + 6]);
+            for c in 0..3 {
+                let top = f32::from(a[c]) + (f32::from(a[c + 3]) - f32::from(a[c])) * ax;
+                let bottom = f32::from(b[c]) + (f32::from(b[c + 3]) - f32::from(b[c])) * ax;
+                px[c] = (top + (bottom - top) * ay + 0.5) as u8;
+            }
+        }
     }
-    out
+    RgbImage::from_raw(w, h, out).unwrap_or_else(|| RgbImage::new(w, h))
 }
 
 /// The projective map taking each point of `from` to the same-numbered point of `to`, as a

@@ -5,6 +5,7 @@
 
 mod draw;
 mod pages;
+mod scenes;
 
 use sealdesk::pipeline::{self, CheckReport, DocKind, PipelineConfig, Status};
 
@@ -209,4 +210,90 @@ fn held_legible_pages_pass_clarity_and_blurred_ones_fail() {
     // 0.1 mm absolute limit: judging blur against the text's own size (issue 21, cause 4) is
     // not done yet. They are printed above and not asserted; every other page is.
     assert!(wrong_asserted.is_empty(), "held clarity wrong on {wrong_asserted:?}");
+}
+
+/// Held phone photos (issue 22): held pages in scenes drawn by [`scenes`] (grounds, hands,
+/// a second sheet, warm light and dark corners the tuning photos never have), the page's
+/// corners known.
+#[test]
+fn held_photos_the_page_is_found_or_the_photo_refused() {
+    use scenes::{Extra, Ground, Scene};
+    let font = sans();
+    let cfg = PipelineConfig::default();
+    let mut form = Sheet::a4(250.0);
+    let boxes = pages::seal_sample(&mut form, &font, Layout::SeedTable);
+    for (i, &b) in boxes.iter().enumerate() {
+        pages::stamp_box(&mut form, &font, b, Stamp::Inside, 70 + i as u64);
+    }
+    let mut id = Sheet::a4(250.0);
+    pages::id_copy(&mut id, &font, Gold::Ochre, IdStamp::Beside, 71);
+    let whole = [
+        [[0.16, 0.12], [0.84, 0.10], [0.88, 0.90], [0.12, 0.88]],
+        [[0.22, 0.08], [0.86, 0.16], [0.78, 0.93], [0.12, 0.85]],
+        [[0.12, 0.14], [0.80, 0.10], [0.86, 0.86], [0.18, 0.90]],
+    ];
+    let cut = [[0.25, 0.15], [0.98, 0.20], [1.08, 0.99], [0.30, 0.95]];
+    let settings = [
+        (Ground::Checks, Extra::Nothing),
+        (Ground::Tiles, Extra::Hand),
+        (Ground::Newspaper, Extra::Nothing),
+        (Ground::Checks, Extra::SecondSheet),
+        (Ground::Tiles, Extra::WarmVignette),
+    ];
+    let (mut n_whole, mut right, mut flagged_whole, mut n_cut, mut cut_flagged, mut seals_right) =
+        (0, 0, 0, 0, 0, 0);
+    for (name, page, kind, seals) in
+        [("form", &form.img, DocKind::SealSample, 2), ("id", &id.img, DocKind::IdCard, 1)]
+    {
+        for (i, &(ground, extra)) in settings.iter().enumerate() {
+            for (is_cut, at) in [(false, whole[i % whole.len()]), (true, cut)] {
+                if is_cut && i > 1 {
+                    continue;
+                }
+                let scene = Scene { ground, extra, size: (2400, 3200), at };
+                let bytes = jpeg(&scenes::photograph(page, &scene));
+                let label = format!("photo-{name}-{ground:?}-{extra:?}{}", if is_cut { "-cut" } else { "" });
+                dump(&label, &bytes);
+                let report = pipeline::run(&bytes, kind, &cfg);
+                let found = report.checks.page.as_ref().expect("page looked for");
+                let truth = scenes::corners(&scene);
+                let diagonal = (2400.0f64.powi(2) + 3200.0f64.powi(2)).sqrt();
+                let err = found.value.corners.map(|c| {
+                    (0..4)
+                        .map(|k| ((c[k][0] - truth[k][0]).powi(2) + (c[k][1] - truth[k][1]).powi(2)).sqrt())
+                        .fold(0.0, f64::max)
+                        / diagonal
+                });
+                let count = report.checks.seal.as_ref().map_or(0, |s| s.value.count);
+                println!(
+                    "held photo: {label:40} {:?} {:?} corner error {} seals {count}/{seals}",
+                    found.status,
+                    found.code,
+                    err.map_or("-".into(), |e| format!("{:.2} %", e * 100.0)),
+                );
+                if is_cut {
+                    n_cut += 1;
+                    cut_flagged += usize::from(found.code == Some("page.cut_off"));
+                } else {
+                    n_whole += 1;
+                    right += usize::from(err.is_some_and(|e| e <= 0.01));
+                    flagged_whole += usize::from(found.code == Some("page.cut_off"));
+                    seals_right += usize::from(count == seals);
+                }
+            }
+        }
+    }
+    println!(
+        "held photos: corners within 1 % of the diagonal on {right}/{n_whole} whole-page photos, \
+         seal count right on {seals_right}/{n_whole}, whole pages flagged cut off {flagged_whole}, \
+         cut off flagged {cut_flagged}/{n_cut}"
+    );
+    assert_eq!(cut_flagged, n_cut, "every cut-off page is flagged");
+    // Known and reported, not tuned away: a second, slightly greyer sheet under the page and
+    // running out of the frame joins the page (a step of about 12 levels, at the method's
+    // limit), so the page is taken as cut off (2 photos of 10). Guarded from getting worse.
+    assert!(
+        flagged_whole <= 2 && right >= 8,
+        "held photos got worse: {right}/{n_whole}, {flagged_whole} flagged"
+    );
 }
