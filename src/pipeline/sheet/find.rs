@@ -58,6 +58,9 @@ const SMALL_SIDE: u32 = 640;
 /// Finds the sheet in an upright (EXIF-applied) photo.
 pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
     let (w, h) = rgb.dimensions();
+    if aspect_matches(w, h, cfg) && scan_at_a_glance(rgb, cfg) {
+        return Found::FillsFrame;
+    }
     let f = w.max(h).div_ceil(SMALL_SIDE).max(1);
     let score = paper_score(rgb, f);
     let (sw, sh) = score.dimensions();
@@ -90,6 +93,30 @@ pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
         }
     }
     cut_found.unwrap_or(none)
+}
+
+/// A quick look for scans, so they cost next to nothing: single pixels sampled on a grid about
+/// 160 long, and paper (by the same score and thresholds as the full search) along the border
+/// all round. Anything else goes the whole way.
+fn scan_at_a_glance(rgb: &RgbImage, cfg: &PipelineConfig) -> bool {
+    let (w, h) = rgb.dimensions();
+    let step = w.max(h).div_ceil(160).max(1);
+    let (sw, sh) = (w / step, h / step);
+    if sw < 16 || sh < 16 {
+        return false;
+    }
+    let score = GrayImage::from_fn(sw, sh, |x, y| {
+        let p = rgb.get_pixel(x * step + step / 2, y * step + step / 2).0.map(u32::from);
+        let luma = (p[0] * 299 + p[1] * 587 + p[2] * 114) / 1000;
+        let chroma = p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]);
+        Luma([luma.saturating_sub(chroma * 3 / 2) as u8])
+    });
+    let Some(low) = otsu(&score, cfg.page_min_contrast) else { return true };
+    let high = (f64::from(paper_level(&score)) - cfg.page_min_step).max(f64::from(low));
+    let paper = GrayImage::from_fn(sw, sh, |x, y| {
+        Luma([if f64::from(score.get_pixel(x, y)[0]) > high { 255 } else { 0 }])
+    });
+    covers_border(&paper, cfg.page_fills_frame_share)
 }
 
 /// The sheet as paper above `t` shows it: whole, cut, or not a sheet (`NotFound`).
