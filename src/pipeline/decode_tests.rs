@@ -6,6 +6,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageBuffer, ImageEncoder, Rgb, RgbImage, Rgba};
 
 use super::*;
+use crate::fixtures::degrade::exif_orientation;
 
 fn cfg() -> PipelineConfig {
     PipelineConfig::default()
@@ -224,18 +225,6 @@ fn transparency_is_paper_white_and_grey_files_are_marked_grey() {
 }
 
 /// A TIFF-structured EXIF block with one entry: Orientation = `value`.
-fn exif_orientation(value: u16) -> Vec<u8> {
-    let mut e = b"II*\0".to_vec();
-    e.extend(8u32.to_le_bytes()); // first IFD offset
-    e.extend(1u16.to_le_bytes()); // one entry
-    e.extend(0x0112u16.to_le_bytes()); // Orientation
-    e.extend(3u16.to_le_bytes()); // SHORT
-    e.extend(1u32.to_le_bytes()); // count
-    e.extend(u32::from(value).to_le_bytes());
-    e.extend(0u32.to_le_bytes()); // no next IFD
-    e
-}
-
 #[test]
 fn exif_orientation_is_applied() {
     // Orientation 6: the stored image must be turned 90° clockwise to be upright.

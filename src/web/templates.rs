@@ -57,9 +57,11 @@ fn sheet_matrix(sheet: minijinja::Value) -> Result<String, minijinja::Error> {
         *c = [num(p.get_item(&minijinja::Value::from(0))?)?, num(p.get_item(&minijinja::Value::from(1))?)?];
     }
     let to = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
-    let m = crate::pipeline::sheet::flatten::homography(&from, &to).ok_or_else(|| {
-        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "the page's corners are in line")
-    })?;
+    // Corners in line cannot come from the pipeline; were they stored, the page still renders
+    // (the photo as it is) rather than failing.
+    let Some(m) = crate::pipeline::sheet::flatten::homography(&from, &to) else {
+        return Ok("none".into());
+    };
     // Column-major, z passed through: the 3×3 map with its third row and column spread out.
     let cols = [m[0], m[3], 0.0, m[6], m[1], m[4], 0.0, m[7], 0.0, 0.0, 1.0, 0.0, m[2], m[5], 0.0, m[8]];
     let cols: Vec<String> = cols.iter().map(|v| format!("{v:.6e}")).collect();

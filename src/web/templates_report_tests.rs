@@ -216,16 +216,21 @@ fn checks() -> impl Strategy<Value = Checks> {
 }
 
 /// The three macros every page that shows a report calls, as those pages call them.
-const PROBE: &str = r#"{% import "findings.html" as findings %}{{ findings.overlay(a) }}{{ findings.overlay(a, true) }}{{ findings.staff_table(a, checks) }}{{ findings.applicant_list(a, checks) }}"#;
+const PROBE: &str = r#"{% import "findings.html" as findings %}{{ findings.scan(a, "/scan", "扫描件") }}{{ findings.scan(a, "/scan", "扫描件", true) }}{{ findings.overlay(a) }}{{ findings.overlay(a, true) }}{{ findings.staff_table(a, checks) }}{{ findings.applicant_list(a, checks) }}"#;
 
-/// What a page gives the macros for one attempt with these checks.
+/// What a page gives the macros for one attempt with these checks (and, for a photo, the
+/// flattened page's place in it).
 fn context(checks: Checks) -> minijinja::Value {
+    context_with(checks, Transform::default())
+}
+
+fn context_with(checks: Checks, transform: Transform) -> minijinja::Value {
     let report = CheckReport {
         file: None,
         kind: DocKind::IdCard,
         verdict: checks.verdict(),
         elapsed_ms: 1.0,
-        transform: Transform::default(),
+        transform,
         checks,
     };
     let a = serde_json::json!({ "report": report, "width": 2480, "height": 3508 });
@@ -236,13 +241,24 @@ fn render(t: &Templates, checks: Checks) -> Result<String, minijinja::Error> {
     t.env.render_str(PROBE, context(checks))
 }
 
+/// A flattened photo's place: any four corners (in line or not) and a size.
+fn sheets() -> impl Strategy<Value = Option<Sheet>> {
+    let corner = || [-500.0f64..5000.0, -500.0f64..5000.0];
+    let corners = [corner(), corner(), corner(), corner()];
+    option::of((corners, 1u32..5000, 1u32..5000).prop_map(|(corners, width, height)| Sheet {
+        corners,
+        width,
+        height,
+    }))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_report_the_pipeline_can_produce_renders(checks in checks()) {
+    fn every_report_the_pipeline_can_produce_renders(checks in checks(), sheet in sheets()) {
         let t = Templates::new().unwrap();
-        let html = render(&t, checks);
+        let html = t.env.render_str(PROBE, context_with(checks, Transform { sheet, ..Transform::default() }));
         prop_assert!(html.is_ok(), "{:?}", html.err());
     }
 }
@@ -298,4 +314,42 @@ fn a_seals_reading_is_shown_to_reviewers_as_a_guess_and_never_to_the_applicant()
         r#"{% import "findings.html" as findings %}{{ findings.overlay(a, true) }}{{ findings.staff_table(a, checks) }}"#,
     );
     assert!(staff.contains(&format!("识别为“{misread}”")) && staff.contains("仅供参考"), "{staff}");
+}
+
+/// Issue 22: a photo's page is drawn flattened (the CSS matrix maps the photo onto the page's
+/// box); a cut-off page is drawn as its outline over the photo.
+#[test]
+fn a_photo_is_shown_flattened_and_a_cut_off_one_with_its_outline() {
+    let t = Templates::new().unwrap();
+    let mut checks = Checks::format_only(Finding::pass(FormatInfo::default()));
+    let corners = [[100.0, 50.0], [1100.0, 50.0], [1100.0, 1464.0], [100.0, 1464.0]];
+    checks.page = Some(Finding::pass(PageFrame { corners: Some(corners), fills_frame: false }));
+    let sheet = Sheet { corners, width: 1000, height: 1414 };
+    let html = t.env.render_str(
+        PROBE,
+        context_with(checks.clone(), Transform { sheet: Some(sheet), ..Transform::default() }),
+    );
+    let html = html.unwrap();
+    // A page only moved by (100, 50) in the photo: the identity, shifted back.
+    let at = html.find("matrix3d(").expect("a matrix") + "matrix3d(".len();
+    let numbers: Vec<f64> = html[at..html[at..].find(')').map(|e| at + e).unwrap()]
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let want = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, -100.0, -50.0, 0.0, 1.0];
+    assert!(numbers.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{numbers:?}");
+    assert!(html.contains("viewBox=\"0 0 1000 1414\""), "overlays in the flattened page's pixels: {html}");
+    checks.page = Some(Finding::with(
+        Status::Fail,
+        "page.cut_off",
+        "照片没有拍全",
+        PageFrame { corners: Some(corners), fills_frame: false },
+    ));
+    let html = render(&t, checks).unwrap();
+    assert!(
+        html.contains(
+            "<polygon class=\"ev-page\" points=\"100.0,50.0 1100.0,50.0 1100.0,1464.0 100.0,1464.0 \""
+        ),
+        "{html}"
+    );
 }

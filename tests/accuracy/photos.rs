@@ -155,3 +155,44 @@ fn numbers_read_from_photos_as_from_scans() {
     );
     assert!(on_photo >= on_scan, "photos read {on_photo}, scans {on_scan}");
 }
+
+/// A phone that stores the sensor's pixels sideways and says so in EXIF (orientation 6): the
+/// page is found in the photo as it is meant to be seen, corners in those pixels.
+#[test]
+fn a_photo_stored_sideways_with_its_exif_orientation_is_read_upright() {
+    use image::ImageEncoder;
+    use sealdesk::fixtures::photo::{Desk, Shot, photograph};
+    let fonts = Fonts::system().expect("fonts installed");
+    let cfg = PipelineConfig::default();
+    let (page, mut truth) = set::page(&fonts, sealdesk::pipeline::DocKind::ApplicationForm, 300, true, 3);
+    let shot = Shot {
+        desk: Desk::Wood,
+        size: (2400, 3200),
+        fill: 0.8,
+        turn_deg: 4.0,
+        tilt: 0.03,
+        cut: 0.0,
+        shadow: 0.0,
+    };
+    let photo = photograph(&page, shot, 9, &mut truth);
+    // Stored turned a quarter anticlockwise; orientation 6 turns it back clockwise.
+    let stored = image::imageops::rotate270(&photo);
+    let mut bytes = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 88);
+    enc.set_exif_metadata(sealdesk::fixtures::degrade::exif_orientation(6)).expect("EXIF written");
+    enc.write_image(stored.as_raw(), stored.width(), stored.height(), image::ExtendedColorType::Rgb8)
+        .expect("encoded");
+    let report = pipeline::run(&bytes, sealdesk::pipeline::DocKind::ApplicationForm, &cfg);
+    assert_eq!(report.checks.format.value.exif_orientation, Some(6));
+    let found = report.checks.page.expect("page looked for");
+    let want = truth.photo.expect("a photo's truth").corners;
+    let got = found.value.corners.expect("the page found");
+    let diagonal = (2400.0f64 * 2400.0 + 3200.0 * 3200.0).sqrt();
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            ((g[0] - w[0]).powi(2) + (g[1] - w[1]).powi(2)).sqrt() <= 0.01 * diagonal,
+            "{got:?} against {want:?}"
+        );
+    }
+    assert_eq!(report.checks.orientation.and_then(|o| o.value.degrees), Some(0), "upright once turned");
+}
