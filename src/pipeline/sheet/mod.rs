@@ -4,5 +4,6 @@
 
 pub mod find;
 pub mod flatten;
+pub mod quad;
 
 pub use find::{Found, Quad, Side};
