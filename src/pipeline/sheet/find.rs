@@ -310,26 +310,23 @@ fn border_of(a: [f64; 2], b: [f64; 2], w: u32, h: u32) -> Option<Side> {
 }
 
 /// Luminance less chroma on a copy `f` times smaller: paper high, desks, hands and shadows low.
-/// Summed a block row at a time along memory (one pass over the photo).
+/// A block row's `f` rows are first summed column by column (straight along memory, which
+/// the compiler turns into vector adds), then each block's columns (one pass over the photo).
 fn paper_score(rgb: &RgbImage, f: u32) -> GrayImage {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     let f = f as usize;
     let (sw, sh) = (w / f, h / f);
     let n = (f * f) as u32;
     let mut out = vec![0u8; sw * sh];
-    let mut sums = vec![[0u32; 3]; sw];
+    let mut columns = vec![0u32; sw * f * 3];
     for (sy, dst) in out.chunks_exact_mut(sw.max(1)).enumerate() {
-        sums.iter_mut().for_each(|s| *s = [0; 3]);
+        columns.iter_mut().for_each(|s| *s = 0);
         for row in rgb.as_raw().chunks_exact(w * 3).skip(sy * f).take(f) {
-            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(f * 3)) {
-                for p in block.chunks_exact(3) {
-                    sum[0] += u32::from(p[0]);
-                    sum[1] += u32::from(p[1]);
-                    sum[2] += u32::from(p[2]);
-                }
-            }
+            columns.iter_mut().zip(row).for_each(|(s, &v)| *s += u32::from(v));
         }
-        for (d, sum) in dst.iter_mut().zip(&sums) {
+        for (d, block) in dst.iter_mut().zip(columns.chunks_exact(f * 3)) {
+            let mut sum = [0u32; 3];
+            block.chunks_exact(3).for_each(|p| (0..3).for_each(|c| sum[c] += p[c]));
             *d = score_of(sum.map(|v| v / n));
         }
     }
