@@ -24,6 +24,10 @@ pub struct PipelineConfig {
     /// Finding the page in a photo: paper and background must differ by this much in paper
     /// score (luminance less chroma, 0–255), else they cannot be told apart.
     pub page_min_contrast: f64,
+    /// How much chroma counts against paper in the paper score (luminance less this × chroma),
+    /// tried in turn while no whole sheet is found: the first suits most desks; the second
+    /// tells neutral paper in shadow from a lit cream or beige cloth that is brighter than it.
+    pub page_chroma_weights: Vec<f64>,
     /// Paper running along this share of three sides of the image and of its whole border: the
     /// page fills the image (a scan).
     pub page_fills_frame_share: f64,
@@ -174,6 +178,7 @@ impl Default for PipelineConfig {
             paper_width_mm: 210.0,
             paper_height_mm: 297.0,
             page_min_contrast: 40.0,
+            page_chroma_weights: vec![1.5, 3.0],
             page_fills_frame_share: 0.75,
             page_min_step: 12.0,
             page_min_share: 0.15,

@@ -73,11 +73,11 @@ fn the_page_is_found_in_photos_and_flattened_before_the_checks() {
          cut off flagged {cut_flagged}/{cut}; white table unknown {white_unknown}/{white}"
     );
     assert!(wrong.is_empty(), "{wrong:#?}");
-    // The issue asks for 97 %; measured 23/24 (95.8 %): on cream linen with a deep shadow
-    // over both, the shadowed page is as dark as the lit cloth and the page is `unknown`
-    // (never wrong corners: every page found has them within 1 %).
-    assert!(corners_right as f64 >= 0.95 * whole as f64, "corners {corners_right}/{whole}");
-    assert!(dpi_right as f64 >= 0.95 * whole as f64, "resolution {dpi_right}/{whole}");
+    // The issue asks for 97 %; measured 24/24. (With luminance less 1.5 × chroma alone it was
+    // 23/24: on cream linen under a deep shadow the shadowed page scored as low as the lit
+    // cloth; the second weighting of chroma tells the neutral page from the cream cloth.)
+    assert!(corners_right as f64 >= 0.97 * whole as f64, "corners {corners_right}/{whole}");
+    assert!(dpi_right as f64 >= 0.97 * whole as f64, "resolution {dpi_right}/{whole}");
     assert_eq!(white_unknown, white, "a page on a white table is not guessed at");
 }
 

@@ -60,47 +60,59 @@ const SMALL_SIDE: u32 = 640;
 /// Finds the sheet in an upright (EXIF-applied) photo.
 pub fn find(rgb: &RgbImage, cfg: &PipelineConfig) -> Found {
     let (w, h) = rgb.dimensions();
-    if aspect_matches(w, h, cfg) && scan_at_a_glance(rgb, cfg) {
+    let weight = cfg.page_chroma_weights.first().copied().unwrap_or(1.5);
+    if aspect_matches(w, h, cfg) && scan_at_a_glance(rgb, weight, cfg) {
         return Found::FillsFrame;
     }
     let f = w.max(h).div_ceil(SMALL_SIDE).max(1);
-    let score = paper_score(rgb, f);
-    let (sw, sh) = score.dimensions();
-    if sw < 16 || sh < 16 {
+    let small = small_copy(rgb, f);
+    if small.width() < 16 || small.height() < 16 {
         return Found::FillsFrame;
     }
-    let a4_like = aspect_matches(w, h, cfg);
-    let none = if a4_like { Found::FillsFrame } else { Found::NotFound };
-    let Some(low) = otsu(&score, cfg.page_min_contrast) else {
-        // One kind of surface only: a page filling the frame, or paper on a table as bright.
-        return none;
-    };
+    let none = if aspect_matches(w, h, cfg) { Found::FillsFrame } else { Found::NotFound };
+    // Each weighting of chroma in turn while no whole sheet is found; the first answer other
+    // than a whole sheet stands if none is.
+    let mut first = None;
+    for &weight in &cfg.page_chroma_weights {
+        match search(&paper_score(&small, weight), f, cfg) {
+            Some(found @ Found::Sheet(_)) => return found,
+            found => {
+                first.get_or_insert(found);
+            }
+        }
+    }
+    first.flatten().unwrap_or(none)
+}
+
+/// The sheet as one paper score shows it: a whole sheet, a cut one, or None when paper cannot
+/// be told from the rest, or paper runs all round (the caller decides: a scan, or a table as
+/// white as the page).
+fn search(score: &GrayImage, f: u32, cfg: &PipelineConfig) -> Option<Found> {
+    let low = otsu(score, cfg.page_min_contrast)?;
     // Thresholds from Otsu's (paper in shadow still paper) up to just under the paper's own
     // level (a cream cloth, newsprint, a second sheet or light grout left out): the lowest
     // that gives a whole, sharp-edged sheet wins; else the lowest that gives a cut one.
-    let high = (f64::from(paper_level(&score)) - cfg.page_min_step).max(f64::from(low));
-    if covers_border(&paper_mask(&score, high as u8), cfg.page_fills_frame_share) {
-        // Paper all round: a scan when the image has the paper's proportions; a photo of a
-        // page on a table as white as it (or taken too close) otherwise, its edges not in view.
-        return none;
+    let high = (f64::from(paper_level(score)) - cfg.page_min_step).max(f64::from(low));
+    if covers_border(&paper_mask(score, high as u8), cfg.page_fills_frame_share) {
+        return None;
     }
     let steps = ((high - f64::from(low)) / cfg.page_min_step).ceil().clamp(0.0, 6.0) as u32;
     let mut cut_found = None;
     for k in 0..=steps {
         let t = f64::from(low) + (high - f64::from(low)) * f64::from(k) / f64::from(steps.max(1));
-        match attempt(&score, t as u8, f, cfg) {
-            found @ Found::Sheet(_) => return found,
+        match attempt(score, t as u8, f, cfg) {
+            found @ Found::Sheet(_) => return Some(found),
             found @ Found::CutOff(..) if cut_found.is_none() => cut_found = Some(found),
             _ => {}
         }
     }
-    cut_found.unwrap_or(none)
+    cut_found
 }
 
 /// A quick look for scans, so they cost next to nothing: single pixels sampled on a grid about
 /// 160 long, and paper (by the same score and thresholds as the full search) along the border
 /// all round. Anything else goes the whole way.
-fn scan_at_a_glance(rgb: &RgbImage, cfg: &PipelineConfig) -> bool {
+fn scan_at_a_glance(rgb: &RgbImage, weight: f64, cfg: &PipelineConfig) -> bool {
     let (w, h) = rgb.dimensions();
     let step = w.max(h).div_ceil(160).max(1);
     let (sw, sh) = (w / step, h / step);
@@ -108,8 +120,7 @@ fn scan_at_a_glance(rgb: &RgbImage, cfg: &PipelineConfig) -> bool {
         return false;
     }
     let score = GrayImage::from_fn(sw, sh, |x, y| {
-        let p = rgb.get_pixel(x * step + step / 2, y * step + step / 2).0.map(u32::from);
-        Luma([score_of(p)])
+        Luma([score_of(rgb.get_pixel(x * step + step / 2, y * step + step / 2).0, weight)])
     });
     let Some(low) = otsu(&score, cfg.page_min_contrast) else { return true };
     let high = (f64::from(paper_level(&score)) - cfg.page_min_step).max(f64::from(low));
@@ -309,35 +320,43 @@ fn border_of(a: [f64; 2], b: [f64; 2], w: u32, h: u32) -> Option<Side> {
         .map(|(s, _, _)| s)
 }
 
-/// Luminance less chroma on a copy `f` times smaller: paper high, desks, hands and shadows low.
-/// A block row's `f` rows are first summed column by column (straight along memory, which
-/// the compiler turns into vector adds), then each block's columns (one pass over the photo).
-fn paper_score(rgb: &RgbImage, f: u32) -> GrayImage {
+/// The photo `f` times smaller, each pixel the mean of its block. A block row's `f` rows are
+/// first summed column by column (straight along memory, which the compiler turns into vector
+/// adds), then each block's columns: one pass over the photo.
+fn small_copy(rgb: &RgbImage, f: u32) -> RgbImage {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     let f = f as usize;
     let (sw, sh) = (w / f, h / f);
     let n = (f * f) as u32;
-    let mut out = vec![0u8; sw * sh];
+    let mut out = vec![0u8; sw * sh * 3];
     let mut columns = vec![0u32; sw * f * 3];
-    for (sy, dst) in out.chunks_exact_mut(sw.max(1)).enumerate() {
+    for (sy, dst) in out.chunks_exact_mut((sw * 3).max(1)).enumerate() {
         columns.iter_mut().for_each(|s| *s = 0);
         for row in rgb.as_raw().chunks_exact(w * 3).skip(sy * f).take(f) {
             columns.iter_mut().zip(row).for_each(|(s, &v)| *s += u32::from(v));
         }
-        for (d, block) in dst.iter_mut().zip(columns.chunks_exact(f * 3)) {
+        for (d, block) in dst.chunks_exact_mut(3).zip(columns.chunks_exact(f * 3)) {
             let mut sum = [0u32; 3];
             block.chunks_exact(3).for_each(|p| (0..3).for_each(|c| sum[c] += p[c]));
-            *d = score_of(sum.map(|v| v / n));
+            d.copy_from_slice(&sum.map(|v| (v / n) as u8));
         }
     }
-    GrayImage::from_raw(sw as u32, sh as u32, out).unwrap_or_else(|| GrayImage::new(sw as u32, sh as u32))
+    RgbImage::from_raw(sw as u32, sh as u32, out).unwrap_or_else(|| RgbImage::new(sw as u32, sh as u32))
 }
 
-/// The paper score of one colour: luminance less 1.5 × chroma.
-fn score_of([r, g, b]: [u32; 3]) -> u8 {
+/// The paper score of every pixel of the small copy: paper high, desks, hands and shadows low.
+fn paper_score(small: &RgbImage, weight: f64) -> GrayImage {
+    GrayImage::from_fn(small.width(), small.height(), |x, y| {
+        Luma([score_of(small.get_pixel(x, y).0, weight)])
+    })
+}
+
+/// The paper score of one colour: luminance less `weight` × chroma.
+fn score_of(rgb: [u8; 3], weight: f64) -> u8 {
+    let [r, g, b] = rgb.map(u32::from);
     let luma = (r * 299 + g * 587 + b * 114) / 1000;
     let chroma = r.max(g).max(b) - r.min(g).min(b);
-    luma.saturating_sub(chroma * 3 / 2).min(255) as u8
+    luma.saturating_sub((weight * f64::from(chroma)) as u32).min(255) as u8
 }
 
 /// Otsu's threshold, when the two classes it splits differ by at least `min_contrast` levels.
