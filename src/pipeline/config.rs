@@ -106,6 +106,13 @@ pub struct PipelineConfig {
     pub seal_max_aspect: f64,
     /// Share of the outer ring or border that must carry ink for a red mark to be a seal.
     pub seal_min_ring_coverage: f64,
+    /// A round red group longer than this (mm) may be two imprints overlapping (a company seal
+    /// over a licence's authority seal): it is searched for rings of a round seal's radius
+    /// (`seal_split_radius_mm`), and split when two or more carry at least
+    /// `seal_split_min_support` of their circumference in ink.
+    pub seal_split_min_mm: f64,
+    pub seal_split_radius_mm: [f64; 2],
+    pub seal_split_min_support: f64,
     /// Below this ring coverage a found seal is reported as incomplete (warn).
     pub seal_complete_coverage: f64,
     /// Red marks with more gold than this share of their red (the national emblem) are not seals.
@@ -216,6 +223,9 @@ impl Default for PipelineConfig {
             seal_max_size_mm: 75.0,
             seal_max_aspect: 1.8,
             seal_min_ring_coverage: 0.5,
+            seal_split_min_mm: 48.0,
+            seal_split_radius_mm: [14.0, 23.0],
+            seal_split_min_support: 0.8,
             seal_complete_coverage: 0.8,
             seal_max_gold_share: 0.1,
             seal_max_inner_fill: 0.6,

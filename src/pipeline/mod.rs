@@ -125,7 +125,8 @@ fn examine(
         checks::seal_text::read(&page.rgb, &mut seals, lie.up_deg(), reader)?;
     }
     let printed = if kind == DocKind::BusinessLicense {
-        checks::printed_seal::set_aside(page, &mut seals, lie, company, cfg)
+        let turn_known = orientation.status != report::Status::Unknown;
+        checks::printed_seal::set_aside(page, &mut seals, lie, turn_known, company, cfg)
     } else {
         Vec::new()
     };

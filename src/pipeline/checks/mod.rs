@@ -11,6 +11,7 @@ pub mod printed_seal;
 pub mod resolution;
 pub mod seal;
 pub mod seal_boxes;
+pub mod seal_split;
 pub mod seal_text;
 pub mod skew;
 

@@ -30,10 +30,14 @@ pub fn authority_likeness(text: &str) -> f64 {
 
 /// Moves the licence's printed seals out of `seals` (their text already read, where it could
 /// be). `company` is the name the applicant typed: a seal that reads like it is never set aside.
+/// `turn_known` is false when the orientation check could not tell which way up the page is:
+/// the authority's place is then looked for at every quarter turn, so an unstamped copy read
+/// the wrong way up is never taken for a stamped one.
 pub fn set_aside(
     page: &Page,
     seals: &mut Vec<SealFound>,
     lie: Lie,
+    turn_known: bool,
     company: Option<&str>,
     cfg: &PipelineConfig,
 ) -> Vec<PrintedSeal> {
@@ -62,9 +66,17 @@ pub fn set_aside(
         // No seal named an authority: the one where the licence prints its authority's seal,
         // unless it reads as the company's.
         let size = (f64::from(page.rgb.width()), f64::from(page.rgb.height()));
+        let turns: Vec<u8> = if turn_known { vec![lie.turns] } else { (0..4).collect() };
+        // How far into the authority's corner the seal lies, at the likeliest turn (None: at
+        // no turn in it).
         let place = |s: &SealFound| {
             let [x, y, w, h] = s.bbox.map(f64::from);
-            lie.upright((x + w / 2.0, y + h / 2.0), size)
+            turns
+                .iter()
+                .map(|&turns| Lie { turns, ..lie }.upright((x + w / 2.0, y + h / 2.0), size))
+                .filter(|(u, v)| *u >= cfg.seal_authority_zone_min_x && *v >= cfg.seal_authority_zone_min_y)
+                .map(|(u, v)| u + v)
+                .max_by(f64::total_cmp)
         };
         // The place is a hint; a reading decides: a seal that reads as a company's (the
         // applicant's name misread, or "…有限公司" clearly) is an imprint wherever it lies.
@@ -79,9 +91,8 @@ pub fn set_aside(
             .iter()
             .enumerate()
             .filter(|(_, s)| !reads_as_company(s))
-            .map(|(i, s)| (i, place(s)))
-            .filter(|(_, (u, v))| *u >= cfg.seal_authority_zone_min_x && *v >= cfg.seal_authority_zone_min_y)
-            .max_by(|a, b| (a.1.0 + a.1.1).total_cmp(&(b.1.0 + b.1.1)))
+            .filter_map(|(i, s)| place(s).map(|depth| (i, depth)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i);
         if let Some(i) = candidate {
             printed.push(PrintedSeal { seal: kept.remove(i), by: PrintedBy::Position });
@@ -137,9 +148,28 @@ mod tests {
             (Some("模糊不清"), true),
         ] {
             let mut seals = vec![seal_at(1200, 1800, text)];
-            let printed = set_aside(&page, &mut seals, lie, typed, &cfg);
+            let printed = set_aside(&page, &mut seals, lie, true, typed, &cfg);
             assert_eq!(printed.len() == 1, aside, "{text:?}");
             assert_eq!(seals.len() == 1, !aside, "{text:?}");
         }
+    }
+
+    #[test]
+    fn when_the_page_may_lie_any_way_up_the_authority_corner_is_looked_for_at_every_turn() {
+        let cfg = PipelineConfig::default();
+        let page =
+            Page::new(image::RgbImage::from_pixel(2339, 1654, image::Rgb([250, 250, 250])), false, &cfg);
+        // A landscape scan of a licence turned a quarter: its authority seal lies lower left,
+        // and the orientation check's guess (no turn) is not sure.
+        let lie = Lie { turns: 0, skew_deg: 0.0 };
+        let mut seals = vec![seal_at(200, 1200, None)];
+        assert!(set_aside(&page, &mut seals.clone(), lie, true, None, &cfg).is_empty(), "trusting the guess");
+        let printed = set_aside(&page, &mut seals, lie, false, None, &cfg);
+        assert_eq!((printed.len(), seals.len()), (1, 0), "set aside at the turn that puts it in the corner");
+        // With a second seal in the middle, only the one deeper in some corner is set aside.
+        let mut seals = vec![seal_at(1000, 700, None), seal_at(200, 1200, None)];
+        let printed = set_aside(&page, &mut seals, lie, false, None, &cfg);
+        assert_eq!(printed[0].seal.bbox[0], 200);
+        assert_eq!(seals.len(), 1);
     }
 }

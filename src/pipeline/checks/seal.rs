@@ -200,6 +200,25 @@ pub fn find(map: &RedMap, dpi: f64, cfg: &PipelineConfig) -> Vec<SealFound> {
             continue;
         }
         let c = map.cell;
+        if shape != SealShape::Square && long > cfg.seal_split_min_mm {
+            let [r0, r1] = cfg.seal_split_radius_mm.map(|r| (r / cell_mm).round() as u32);
+            let rings = super::seal_split::rings(&labels, &mask, g, (r0, r1), cfg.seal_split_min_support);
+            if rings.len() >= 2 {
+                for ring in rings {
+                    let at = |v: f64, lo: u32, hi: u32| (v.round().max(f64::from(lo)) as u32).min(hi);
+                    let (x0, y0) = (at(ring.cx - ring.r, g.x0, g.x1), at(ring.cy - ring.r, g.y0, g.y1));
+                    let (x1, y1) = (at(ring.cx + ring.r, g.x0, g.x1), at(ring.cy + ring.r, g.y0, g.y1));
+                    found.push(SealFound {
+                        bbox: [x0 * c, y0 * c, (x1 - x0 + 1) * c, (y1 - y0 + 1) * c],
+                        shape: SealShape::Round,
+                        completeness: (ring.support * 100.0).round() / 100.0,
+                        text: None,
+                        purpose: None,
+                    });
+                }
+                continue;
+            }
+        }
         found.push(SealFound {
             bbox: [g.x0 * c, g.y0 * c, (g.x1 - g.x0 + 1) * c, (g.y1 - g.y0 + 1) * c],
             shape,
@@ -268,7 +287,10 @@ pub fn check(
         let msg = format!("印章为“{purpose}”，不是单位公章，请加盖单位公章后重新上传");
         return Finding::with(Status::Warn, "seal.not_official", msg, value);
     }
-    if let Some(company) = company.filter(|c| other_name(&value.seals, c, cfg).is_some()) {
+    let all: Vec<&SealFound> = value.seals.iter().chain(value.printed.iter().map(|p| &p.seal)).collect();
+    let clear: Vec<&SealFound> =
+        value.seals.iter().filter(|s| !all.iter().any(|o| !std::ptr::eq(*o, *s) && overlap(s, o))).collect();
+    if let Some(company) = company.filter(|c| other_name(&clear, c, cfg).is_some()) {
         // The reading itself stays in the report for reviewers (`seals[].text`): a misread
         // is no fact to put before the applicant.
         let msg = format!("印章上的文字与单位名称“{company}”不一致，请确认加盖的是本单位公章");
@@ -280,10 +302,20 @@ pub fn check(
     Finding::pass(value)
 }
 
-/// The name read on the seals when none of them reads like `company`: some round seal's text
-/// was read in full (at least half the name's length) and every reading differs. A seal whose
-/// text could not be read says nothing.
-fn other_name(seals: &[SealFound], company: &str, cfg: &PipelineConfig) -> Option<String> {
+/// Whether two imprints overlap (a company seal stamped over the licence's authority seal):
+/// the other's ink runs through each one's text, and neither reading is evidence of a name.
+fn overlap(a: &SealFound, b: &SealFound) -> bool {
+    let [ax, ay, aw, ah] = a.bbox;
+    let [bx, by, bw, bh] = b.bbox;
+    let w = (ax + aw).min(bx + bw).saturating_sub(ax.max(bx));
+    let h = (ay + ah).min(by + bh).saturating_sub(ay.max(by));
+    u64::from(w) * u64::from(h) * 10 > u64::from(aw.min(bw)) * u64::from(ah.min(bh))
+}
+
+/// The name read on the seals (those clear of other imprints) when none of them reads like
+/// `company`: some round seal's text was read in full (at least half the name's length) and
+/// every reading differs. A seal whose text could not be read says nothing.
+fn other_name(seals: &[&SealFound], company: &str, cfg: &PipelineConfig) -> Option<String> {
     let least = han(company).chars().count().div_ceil(2).max(4);
     let read: Vec<&str> =
         seals.iter().filter_map(|s| s.text.as_deref()).filter(|t| t.chars().count() >= least).collect();

@@ -227,17 +227,22 @@ fn ink_strength(x: i64, y: i64, seed: u64) -> f64 {
 
 /// A company seal as the PSB's rules draw one: a ring, a star, the name along the upper arc.
 pub fn company_seal(s: &mut Sheet, font: &FontVec, cx: f64, cy: f64, name: &str, seed: u64) {
-    let r = 20.0;
-    s.ellipse((cx, cy), (r, r), Some(1.2), Ink(SEAL_RED, seed));
-    s.star(cx, cy, 6.5, SEAL_RED);
+    round_seal(s, font, (cx, cy), 20.0, name, Ink(SEAL_RED, seed));
+}
+
+/// A round seal of radius `r` mm: the ring, the star, the name along the upper arc.
+pub fn round_seal(s: &mut Sheet, font: &FontVec, (cx, cy): (f64, f64), r: f64, name: &str, ink: Ink) {
+    let k = r / 20.0;
+    s.ellipse((cx, cy), (r, r), Some(1.2 * k), ink);
+    s.star(cx, cy, 6.5 * k, ink.0);
     let chars: Vec<char> = name.chars().collect();
     let span = 230f64.to_radians();
     let n = chars.len().max(2) as f64;
     for (i, &ch) in chars.iter().enumerate() {
         // From the lower left over the top to the lower right, each character upright to the centre.
         let t = -std::f64::consts::FRAC_PI_2 - span / 2.0 + span * (i as f64 + 0.5) / n;
-        let (x, y) = (cx + 15.0 * t.cos(), cy + 15.0 * t.sin());
-        s.turned_char(font, (x, y), 5.2, ch, t + std::f64::consts::FRAC_PI_2, Ink(SEAL_RED, seed));
+        let (x, y) = (cx + 15.0 * k * t.cos(), cy + 15.0 * k * t.sin());
+        s.turned_char(font, (x, y), 5.2 * k, ch, t + std::f64::consts::FRAC_PI_2, ink);
     }
 }
 

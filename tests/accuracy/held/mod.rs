@@ -4,6 +4,7 @@
 //! tuning set's (`cargo test --test accuracy held -- --nocapture`) and in README.
 
 mod draw;
+mod licence;
 mod pages;
 mod scenes;
 
@@ -149,6 +150,67 @@ fn held_id_card_copies_count_the_company_seal_and_never_the_emblem() {
     );
     assert_eq!(emblem_counted, 0, "the national emblem counted as a seal");
     assert!(right as f64 / total as f64 >= 0.97);
+}
+
+/// Licence copies (issue 21, cause 3): the company's seal counted wherever the applicant
+/// stamped it, over the printed authority seal included; the authority's seal never. Without
+/// OCR every pose; with OCR (as the job runner checks) the two upright poses.
+#[test]
+fn held_licence_copies_count_the_company_seal_and_never_the_authority_seal() {
+    use licence::{LicenceStamp, licence_copy};
+    use sealdesk::ocr::tesseract::TesseractReader;
+    use sealdesk::pipeline::number::Expected;
+    let font = sans();
+    let cfg = PipelineConfig::default();
+    let mut reader = TesseractReader::new(None).expect("tesseract-ocr-chi-sim installed");
+    let expected = Expected { company_name: Some(pages::COMPANY.into()), ..Expected::default() };
+    // [pages, counted right, authority counted] without and with OCR.
+    let (mut plain, mut read) = ([0usize; 3], [0usize; 3]);
+    let mut passed_unstamped: Vec<String> = Vec::new();
+    let mut seed = 300;
+    for stamp in
+        [LicenceStamp::None, LicenceStamp::OverAuthority, LicenceStamp::BesideAuthority, LicenceStamp::Middle]
+    {
+        for (p, &(dpi, skew, turns)) in POSES.iter().enumerate() {
+            seed += 1;
+            let mut sheet = Sheet::a4(dpi);
+            licence_copy(&mut sheet, &font, stamp, seed);
+            let bytes = scan(&sheet.img, skew, turns);
+            dump(&format!("licence-{stamp:?}-{p}"), &bytes);
+            let want = usize::from(stamp != LicenceStamp::None);
+            let mut tally = |r: &CheckReport, into: &mut [usize; 3], how: &str| {
+                let seal = r.checks.seal.as_ref().expect("seal checked");
+                into[0] += 1;
+                into[1] += usize::from(seal.value.count == want);
+                into[2] += usize::from(seal.value.count > want);
+                if seal.value.count != want {
+                    println!(
+                        "held licence {how}: miss {stamp:?} pose {p}: {} seals, printed {}: {}",
+                        seal.value.count,
+                        seal.value.printed.len(),
+                        report_line(r)
+                    );
+                }
+                if want == 0 && seal.status == Status::Pass {
+                    passed_unstamped.push(format!("{how}, pose {p}"));
+                }
+            };
+            tally(&pipeline::run(&bytes, DocKind::BusinessLicense, &cfg), &mut plain, "without OCR");
+            if turns == 0 {
+                let ocr = pipeline::Ocr { expected: &expected, reader: &mut reader };
+                let r =
+                    pipeline::run_with(&bytes, DocKind::BusinessLicense, Some(ocr), &cfg).expect("OCR runs");
+                tally(&r, &mut read, "with OCR");
+            }
+        }
+    }
+    println!(
+        "held licence copies: company seal counted right on {}/{} without OCR and {}/{} with OCR; \
+         the authority seal counted on {} and {}",
+        plain[1], plain[0], read[1], read[0], plain[2], read[2]
+    );
+    assert!(passed_unstamped.is_empty(), "unstamped licence copies passed: {passed_unstamped:?}");
+    assert_eq!(plain[2] + read[2], 0, "the printed authority seal counted as the company's");
 }
 
 /// A text page of the seed's wording: its 附件二 table unstamped.
