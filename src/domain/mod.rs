@@ -87,6 +87,17 @@ pub fn mask(value: &str, head: usize, tail: usize) -> String {
     out
 }
 
+/// As [`mask`], with the characters at the 1-based positions `keep` shown too.
+pub fn mask_keeping(value: &str, head: usize, tail: usize, keep: &[usize]) -> String {
+    let n = value.chars().count();
+    value
+        .chars()
+        .zip(mask(value, head, tail).chars())
+        .enumerate()
+        .map(|(i, (plain, masked))| if keep.contains(&(i + 1)) && n > head + tail { plain } else { masked })
+        .collect()
+}
+
 /// Normalises what people type: trims, drops inner spaces and dashes, upper-cases.
 pub(crate) fn normalise(raw: &str) -> String {
     raw.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect()
@@ -95,6 +106,13 @@ pub(crate) fn normalise(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_keeping_shows_the_positions_asked_for() {
+        assert_eq!(mask_keeping("11010519491231002X", 4, 4, &[15, 9]), "1101****4*****002X");
+        assert_eq!(mask_keeping("11010519491231002X", 4, 4, &[]), mask("11010519491231002X", 4, 4));
+        assert_eq!(mask_keeping("1234", 4, 4, &[2]), "****");
+    }
 
     #[test]
     fn mask_keeps_head_and_tail() {

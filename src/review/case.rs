@@ -11,7 +11,7 @@ use super::claim::live_assignee;
 use super::queue::staff_names;
 use super::{ApplicationState, ReviewError};
 use crate::config::ReviewSettings;
-use crate::domain::{CertificateType, DocumentKind, OperationType, mask};
+use crate::domain::{CertificateType, DocumentKind, OperationType, mask, mask_keeping};
 use crate::entities::{
     application, audit_event, check_report, decision_reason, document, organisation, rejection_reason,
     review_decision,
@@ -89,15 +89,30 @@ fn id_shown(value: &str, revealed: bool) -> String {
     if revealed { value.to_string() } else { mask(value, 4, 4) }
 }
 
-/// Masks the full numbers a stored report carries (read and typed values).
+/// At most this many differing characters are shown unmasked: a typo is one or two; a number
+/// that differs in more places is another person's, and needs a reveal.
+const SHOWN_DIFFERENCES: usize = 4;
+
+/// Masks the ID numbers a stored report carries (read and typed values), except where the
+/// two differ (up to [`SHOWN_DIFFERENCES`] places), so a mismatch is judged without a reveal.
+/// The credit code is public (the licence prints it) and stays whole.
 fn mask_report(mut report: serde_json::Value, revealed: bool) -> serde_json::Value {
     if revealed {
         return report;
     }
     if let Some(fields) = report.pointer_mut("/checks/number/fields").and_then(|f| f.as_array_mut()) {
         for f in fields {
+            if f.get("field").and_then(|v| v.as_str()) == Some("uscc") {
+                continue;
+            }
+            let differs: Vec<usize> = f
+                .get("differs_at")
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|p| p.as_u64()).map(|p| p as usize).collect())
+                .unwrap_or_default();
+            let keep = if differs.len() <= SHOWN_DIFFERENCES { differs } else { Vec::new() };
             for key in ["read", "expected"] {
-                if let Some(v) = f.get(key).and_then(|v| v.as_str()).map(|s| mask(s, 4, 4)) {
+                if let Some(v) = f.get(key).and_then(|v| v.as_str()).map(|s| mask_keeping(s, 4, 4, &keep)) {
                     f[key] = serde_json::Value::String(v);
                 }
             }
@@ -337,5 +352,26 @@ mod tests {
         let masked = mask_report(report.clone(), false);
         assert_eq!(masked.pointer("/checks/number/fields/0/read").unwrap(), "1101**********002X");
         assert_eq!(mask_report(report.clone(), true), report);
+    }
+
+    #[test]
+    fn a_mismatch_shows_the_differing_characters_and_the_credit_code_whole() {
+        let report = serde_json::json!({ "checks": { "number": { "fields": [
+            { "field": "id_number", "read": "11010519491231002X", "expected": "11010519491831002X",
+              "differs_at": [12] },
+            { "field": "uscc", "read": "91500000MA5U1234XP", "expected": "91500000MA5U1235XP",
+              "differs_at": [16] },
+            { "field": "operator_id", "read": "11010519491231002X", "expected": "50010119800101123X",
+              "differs_at": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] }
+        ]}}});
+        let masked = mask_report(report, false);
+        let at =
+            |i: usize, k: &str| masked.pointer(&format!("/checks/number/fields/{i}/{k}")).unwrap().clone();
+        assert_eq!(at(0, "read"), "1101*******2**002X");
+        assert_eq!(at(0, "expected"), "1101*******8**002X");
+        assert_eq!(at(1, "read"), "91500000MA5U1234XP");
+        // Another person's number entirely: nothing more shown than the usual mask.
+        assert_eq!(at(2, "read"), "1101**********002X");
+        assert_eq!(at(2, "expected"), "5001**********123X");
     }
 }
