@@ -13,6 +13,7 @@ mod m20261202_000007_intake;
 mod m20261203_000008_intake_scope;
 mod m20261203_000009_leases_and_limits;
 mod m20261203_000010_final_reasons;
+mod m20261203_000011_risk_flags;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_intake_scope::Migration),
             Box::new(m20261203_000009_leases_and_limits::Migration),
             Box::new(m20261203_000010_final_reasons::Migration),
+            Box::new(m20261203_000011_risk_flags::Migration),
         ]
     }
 }

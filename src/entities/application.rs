@@ -40,6 +40,8 @@ pub struct Model {
     pub due_at_ms: Option<i64>,
     /// Checks that failed on the current documents, `,seal,clarity,` (for the queue filter).
     pub failing_checks: String,
+    /// The risk findings of current documents (`,seal.other_name,number.mismatch,`).
+    pub risk_flags: String,
     /// The applicant form's one-time key: a double-clicked submit creates one application.
     pub intake_key: Option<String>,
     /// Whose key it is: `public` (the web form) or `staff:<id>` (an API account).

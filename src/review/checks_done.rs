@@ -27,6 +27,33 @@ pub fn failing_checks<'a>(reports: impl Iterator<Item = &'a serde_json::Value>) 
     if names.is_empty() { String::new() } else { format!(",{},", names.join(",")) }
 }
 
+/// Findings that point at fraud or the wrong company, warnings included, with the queue's
+/// label for each.
+pub const RISKS: &[(&str, &str)] = &[
+    ("seal.other_name", "非本单位印章"),
+    ("seal.not_official", "专用章"),
+    ("company_name.differs", "单位名称不符"),
+    ("number.mismatch", "号码不符"),
+];
+
+/// The risk findings (see [`RISKS`]) in any of `reports`, as `,number.mismatch,` (empty when
+/// none).
+pub fn risk_flags<'a>(reports: impl Iterator<Item = &'a serde_json::Value>) -> String {
+    let mut codes: Vec<&str> = Vec::new();
+    for report in reports {
+        for finding in report.get("checks").and_then(|c| c.as_object()).into_iter().flat_map(|c| c.values()) {
+            let code = finding.get("code").and_then(|c| c.as_str());
+            if let Some((risk, _)) = RISKS.iter().find(|(r, _)| Some(*r) == code)
+                && !codes.contains(risk)
+            {
+                codes.push(risk);
+            }
+        }
+    }
+    codes.sort_unstable();
+    if codes.is_empty() { String::new() } else { format!(",{},", codes.join(",")) }
+}
+
 pub async fn after_document_checked(
     txn: &impl ConnectionTrait,
     application_id: i32,
@@ -46,8 +73,10 @@ pub async fn after_document_checked(
         .all(txn)
         .await?;
     let summary = failing_checks(reports.iter().map(|r| &r.report));
+    let risks = risk_flags(reports.iter().map(|r| &r.report));
     application::Entity::update_many()
         .col_expr(application::Column::FailingChecks, Expr::value(summary))
+        .col_expr(application::Column::RiskFlags, Expr::value(risks))
         .filter(application::Column::Id.eq(application_id))
         .exec(txn)
         .await?;
@@ -76,7 +105,20 @@ pub async fn start_checks(
 
 #[cfg(test)]
 mod tests {
-    use super::failing_checks;
+    use super::{failing_checks, risk_flags};
+
+    #[test]
+    fn risk_flags_name_the_warnings_that_point_at_the_wrong_company() {
+        let a = serde_json::json!({ "checks": {
+            "seal": { "status": "warn", "code": "seal.other_name" },
+            "clarity": { "status": "fail", "code": "clarity.blurred" } } });
+        let b = serde_json::json!({ "checks": {
+            "number": { "status": "fail", "code": "number.mismatch" },
+            "seal": { "status": "warn", "code": "seal.other_name" } } });
+        assert_eq!(risk_flags([&a, &b].into_iter()), ",number.mismatch,seal.other_name,");
+        let clean = serde_json::json!({ "checks": { "seal": { "status": "pass" } } });
+        assert_eq!(risk_flags(std::iter::once(&clean)), "");
+    }
 
     #[test]
     fn failing_checks_are_named_once_in_order() {

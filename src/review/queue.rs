@@ -29,6 +29,8 @@ pub struct QueueFilter {
     pub operation: Option<OperationType>,
     /// A check name (`seal`, `clarity`, …) that failed on a current document.
     pub failing: Option<String>,
+    /// `any` for any risk finding, or one risk code (`seal.other_name`, …).
+    pub risk: Option<String>,
     #[serde(default)]
     pub resubmitted: bool,
     #[serde(default)]
@@ -61,6 +63,8 @@ pub struct QueueRow {
     pub operation: &'static str,
     pub resubmissions: i32,
     pub failing_checks: Vec<String>,
+    /// Risk findings of current documents (codes of `checks_done::RISKS`).
+    pub risks: Vec<String>,
     pub due_at_ms: i64,
     /// The active claim's holder, if any.
     pub assignee: Option<String>,
@@ -81,6 +85,7 @@ struct Row {
     operation_type: String,
     resubmissions: i32,
     failing_checks: String,
+    risk_flags: String,
     due_at_ms: Option<i64>,
     assignee_id: Option<i32>,
     claimed_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -116,6 +121,7 @@ pub async fn page(
             application::Column::OperationType,
             application::Column::Resubmissions,
             application::Column::FailingChecks,
+            application::Column::RiskFlags,
             application::Column::DueAtMs,
             application::Column::AssigneeId,
             application::Column::ClaimedAt,
@@ -130,6 +136,15 @@ pub async fn page(
         // `_` is LIKE's one-character wildcard: escaped, `seal_boxes` matches only itself.
         let pattern = format!("%,{},%", check.replace('_', "\\_"));
         q = q.filter(Expr::col(application::Column::FailingChecks).like(LikeExpr::new(pattern).escape('\\')));
+    }
+    match filter.risk.as_deref() {
+        Some("any") => q = q.filter(application::Column::RiskFlags.ne("")),
+        Some(code) if super::checks_done::RISKS.iter().any(|(r, _)| *r == code) => {
+            // Codes hold `_` (LIKE's one-character wildcard): escaped.
+            let pattern = format!("%,{},%", code.replace('_', "\\_"));
+            q = q.filter(Expr::col(application::Column::RiskFlags).like(LikeExpr::new(pattern).escape('\\')));
+        }
+        _ => {}
     }
     if filter.resubmitted {
         q = q.filter(application::Column::Resubmissions.gt(0));
@@ -179,6 +194,7 @@ pub async fn page(
                     .filter(|s| !s.is_empty())
                     .map(String::from)
                     .collect(),
+                risks: r.risk_flags.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
                 due_at_ms: r.due_at_ms.unwrap_or(0),
                 assignee: assignee.and_then(|id| names.get(&id).cloned()),
                 mine: assignee == Some(me),

@@ -9,6 +9,7 @@ use super::auth::logout::CsrfForm;
 use super::auth::{Reviewer, check_csrf};
 use super::{AppState, WebError, render};
 use crate::domain::OperationType;
+use crate::review::checks_done::RISKS;
 use crate::review::claim;
 use crate::review::queue::{self, Assigned, Cursor, QueueFilter};
 
@@ -18,6 +19,8 @@ pub struct QueueQuery {
     operation: String,
     #[serde(default)]
     failing: String,
+    #[serde(default)]
+    risk: String,
     #[serde(default)]
     resubmitted: String,
     #[serde(default)]
@@ -34,6 +37,7 @@ impl QueueQuery {
         QueueFilter {
             operation: self.operation.parse::<OperationType>().ok(),
             failing: Some(self.failing.clone()).filter(|f| !f.is_empty()),
+            risk: Some(self.risk.clone()).filter(|f| !f.is_empty()),
             resubmitted: self.resubmitted == "1",
             assigned: match self.assigned.as_str() {
                 "me" => Assigned::Me,
@@ -100,6 +104,7 @@ pub async fn show(
                 time_left => time_left_zh(r.due_at_ms, now),
                 overdue => r.due_at_ms < now,
                 failing => r.failing_checks.iter().map(|c| CHECK_LABELS.iter().find(|(k, _)| k == c).map_or(c.as_str(), |(_, l)| l)).collect::<Vec<_>>(),
+                risks => r.risks.iter().filter_map(|c| RISKS.iter().find(|(k, _)| k == c).map(|(_, l)| *l)).collect::<Vec<_>>(),
             }
         })
         .collect();
@@ -117,7 +122,7 @@ pub async fn show(
         &state,
         "queue.html",
         minijinja::context! {
-            staff => &staff, csrf => &staff.csrf_token, rows, counts, operations, checks => CHECK_LABELS,
+            staff => &staff, csrf => &staff.csrf_token, rows, counts, operations, checks => CHECK_LABELS, risks => RISKS,
             q => &*query, next_link, first_page => after.is_none(),
         },
     )

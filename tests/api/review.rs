@@ -574,3 +574,36 @@ async fn a_threshold_changed_by_an_admin_applies_to_the_next_page_checked() {
     );
     app.stop().await;
 }
+
+/// Issue 23: the queue shows the findings that point at fraud or the wrong company, warnings
+/// included, and filters on them.
+#[tokio::test]
+async fn the_queue_shows_risk_findings_and_filters_on_them() {
+    use crate::staff::new_application;
+    let app = spawn_app().await;
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "zhou", Role::Reviewer).await;
+    let mut orders = Vec::new();
+    for risks in [",seal.other_name,", ",number.mismatch,", ""] {
+        let a = new_application(&conn, "new").await;
+        orders.push(a.order_number.clone());
+        let mut am: application::ActiveModel = a.into();
+        am.state = Set("in_review".into());
+        am.risk_flags = Set(risks.into());
+        am.queued_at = Set(Some(chrono::Utc::now()));
+        am.update(&conn).await.unwrap();
+    }
+    let s = login(&app, "zhou").await;
+    let all = s.get("/queue").await.text().await.unwrap();
+    assert!(
+        all.contains(r#"<span class="tag risk">非本单位印章</span>"#)
+            && all.contains(r#"<span class="tag risk">号码不符</span>"#),
+        "risks labelled in the queue"
+    );
+    let listed = |page: &str| orders.iter().map(|o| page.contains(o.as_str())).collect::<Vec<_>>();
+    assert_eq!(listed(&s.get("/queue?risk=any").await.text().await.unwrap()), [true, true, false]);
+    let other = s.get("/queue?risk=seal.other_name").await.text().await.unwrap();
+    assert_eq!(listed(&other), [true, false, false]);
+    // `_` in a code is no wildcard, and an unknown code filters nothing out.
+    assert_eq!(listed(&s.get("/queue?risk=seal.other_nam_").await.text().await.unwrap()), [true, true, true]);
+}
