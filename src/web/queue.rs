@@ -62,6 +62,13 @@ pub fn time_left_zh(due_ms: i64, now_ms: i64) -> String {
     if left >= 0 { format!("剩余 {span}") } else { format!("已超时 {span}") }
 }
 
+/// The due time as a Beijing clock reads it: "12月7日 18:00".
+pub fn due_zh(due_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(due_ms)
+        .map(|t| t.with_timezone(&crate::review::calendar::beijing()).format("%-m月%-d日 %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// The checks a reviewer can filter on, with their labels.
 pub const CHECK_LABELS: &[(&str, &str)] = &[
     ("format", "文件格式"),
@@ -102,6 +109,7 @@ pub async fn show(
             minijinja::context! {
                 row => r,
                 time_left => time_left_zh(r.due_at_ms, now),
+                due => due_zh(r.due_at_ms),
                 overdue => r.due_at_ms < now,
                 failing => r.failing_checks.iter().map(|c| CHECK_LABELS.iter().find(|(k, _)| k == c).map_or(c.as_str(), |(_, l)| l)).collect::<Vec<_>>(),
                 risks => r.risks.iter().filter_map(|c| RISKS.iter().find(|(k, _)| k == c).map(|(_, l)| *l)).collect::<Vec<_>>(),
@@ -140,7 +148,13 @@ pub async fn next(
 
 #[cfg(test)]
 mod tests {
-    use super::time_left_zh;
+    use super::{due_zh, time_left_zh};
+
+    #[test]
+    fn the_due_time_is_told_in_beijing_time() {
+        // 2026-12-07 10:00 UTC is 18:00 in Beijing.
+        assert_eq!(due_zh(1_796_637_600_000), "12月7日 18:00");
+    }
 
     #[test]
     fn time_left_reads_naturally() {
