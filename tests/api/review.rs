@@ -245,6 +245,7 @@ async fn a_reviewer_takes_the_next_case_sees_the_findings_and_returns_two_docume
     assert_eq!((next.status().as_u16(), location(&next)), (303, format!("/cases/{}", case.id)));
     let page = s.get(&location(&next)).await.text().await.unwrap();
     assert!(page.contains("由我处理"));
+    assert!(page.contains("前，剩余"), "the due time and the time left while it waits");
     assert!(page.contains("印章压线"), "the seal-box finding is written out");
     assert!(page.contains("class=\"ev-box bad\""), "and the touching box is drawn over the scan");
     assert!(page.contains("class=\"ev-touch\""), "with the place where the seal meets the line");
@@ -288,6 +289,11 @@ async fn a_reviewer_takes_the_next_case_sees_the_findings_and_returns_two_docume
     assert_eq!((stored.state.as_str(), stored.assignee_id), ("returned", None));
     let queue = s.get("/queue").await.text().await.unwrap();
     assert!(!queue.contains(&format!("/cases/{}\"", case.id)), "the case left the queue");
+    let returned = s.get(&format!("/cases/{}", case.id)).await.text().await.unwrap();
+    assert!(
+        !returned.contains("剩余") && !returned.contains("已超时"),
+        "a returned case has no time left to count"
+    );
 
     let outbox = notification::Entity::find()
         .filter(notification::Column::ApplicationId.eq(case.id))

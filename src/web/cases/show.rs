@@ -12,7 +12,7 @@ use crate::auth::{Role, Staff};
 use crate::entities::staff_user;
 use crate::review::{case, claim, reveal};
 use crate::web::auth::{Reviewer, check_csrf};
-use crate::web::queue::{CHECK_LABELS, time_left_zh};
+use crate::web::queue::{CHECK_LABELS, due_zh, time_left_zh};
 use crate::web::{AppState, WebError, render_status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -60,6 +60,9 @@ pub async fn render_case(state: &AppState, p: Page<'_>) -> Result<HttpResponse, 
         Vec::new()
     };
     let now = chrono::Utc::now().timestamp_millis();
+    // A due time means something only while the case waits for a decision: a returned,
+    // rejected or approved case has none left to count.
+    let due = view.due_at_ms.filter(|_| matches!(view.state, "submitted" | "checking" | "in_review"));
     let submitted = p.submitted.unwrap_or_else(|| Submitted {
         key: uuid::Uuid::new_v4().simple().to_string(),
         ..Default::default()
@@ -74,8 +77,8 @@ pub async fn render_case(state: &AppState, p: Page<'_>) -> Result<HttpResponse, 
             is_supervisor => p.staff.can(Role::Supervisor),
             mine => view.assignee_id == Some(p.staff.id),
             in_review => view.state == "in_review",
-            time_left => view.due_at_ms.map(|d| time_left_zh(d, now)),
-            overdue => view.due_at_ms.is_some_and(|d| d < now),
+            time_left => due.map(|d| format!("{} 前，{}", due_zh(d), time_left_zh(d, now))),
+            overdue => due.is_some_and(|d| d < now),
             case => view,
             catalogue,
             reviewers => reviewers.iter().map(|u| (u.id, u.display_name.clone())).collect::<Vec<_>>(),
