@@ -353,3 +353,33 @@ fn a_photo_is_shown_flattened_and_a_cut_off_one_with_its_outline() {
         "{html}"
     );
 }
+
+/// Issue 24: what the checks leave to the reviewer is not put to the applicant as a task
+/// ("请人工确认" is staff's word); what asks the applicant for something keeps its message.
+#[test]
+fn the_applicant_is_not_asked_to_do_what_the_reviewer_checks() {
+    let t = Templates::new().unwrap();
+    let mut checks = Checks::format_only(Finding::pass(FormatInfo::default()));
+    checks.orientation = Some(Finding::with(
+        Status::Unknown,
+        "orientation.unknown",
+        "无法可靠判断方向，请人工确认",
+        Orientation { degrees: Some(0), confidence: 1.2 },
+    ));
+    checks.seal = Some(Finding::with(
+        Status::Unknown,
+        "seal.grayscale",
+        "图片不是彩色的，无法确认是否加盖公章，请加盖公章后彩色扫描上传",
+        Seal { count: 0, seals: vec![], printed: vec![] },
+    ));
+    let html = t
+        .env
+        .render_str(
+            r#"{% import "findings.html" as findings %}{{ findings.applicant_list(a, checks) }}"#,
+            context(checks),
+        )
+        .unwrap();
+    assert!(!html.contains("人工"), "{html}");
+    assert!(html.contains("方向：由审核人员核对") && html.contains("您无需处理"), "{html}");
+    assert!(html.contains("请加盖公章后彩色扫描上传"), "an instruction for the applicant stays: {html}");
+}
