@@ -167,6 +167,7 @@ fn held_licence_copies_count_the_company_seal_and_never_the_authority_seal() {
     // [pages, counted right, authority counted] without and with OCR.
     let (mut plain, mut read) = ([0usize; 3], [0usize; 3]);
     let mut passed_unstamped: Vec<String> = Vec::new();
+    let mut blurred: Vec<String> = Vec::new();
     let mut seed = 300;
     for stamp in
         [LicenceStamp::None, LicenceStamp::OverAuthority, LicenceStamp::BesideAuthority, LicenceStamp::Middle]
@@ -195,7 +196,13 @@ fn held_licence_copies_count_the_company_seal_and_never_the_authority_seal() {
                     passed_unstamped.push(format!("{how}, pose {p}"));
                 }
             };
-            tally(&pipeline::run(&bytes, DocKind::BusinessLicense, &cfg), &mut plain, "without OCR");
+            let report = pipeline::run(&bytes, DocKind::BusinessLicense, &cfg);
+            // Every licence page is legible: a clarity failure here is issue 21's cause 4,
+            // reported (not asserted) until clarity is judged against the text's own size.
+            if let Some(c) = report.checks.clarity.as_ref().filter(|c| c.status == Status::Fail) {
+                blurred.push(format!("{stamp:?} pose {p}: {:?} mm", c.value.blur_mm));
+            }
+            tally(&report, &mut plain, "without OCR");
             if turns == 0 {
                 let ocr = pipeline::Ocr { expected: &expected, reader: &mut reader };
                 let r =
@@ -208,6 +215,11 @@ fn held_licence_copies_count_the_company_seal_and_never_the_authority_seal() {
         "held licence copies: company seal counted right on {}/{} without OCR and {}/{} with OCR; \
          the authority seal counted on {} and {}",
         plain[1], plain[0], read[1], read[0], plain[2], read[2]
+    );
+    println!(
+        "held licence copies: legible pages failed as blurred: {} of {} {blurred:?}",
+        blurred.len(),
+        plain[0]
     );
     assert!(passed_unstamped.is_empty(), "unstamped licence copies passed: {passed_unstamped:?}");
     assert_eq!(plain[2] + read[2], 0, "the printed authority seal counted as the company's");
