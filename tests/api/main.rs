@@ -2,6 +2,7 @@
 //! Runs on SQLite by default; with `SEALDESK_TEST_PG_URL` set (an admin URL of a PostgreSQL
 //! server) every test gets its own fresh PostgreSQL database instead.
 
+mod admin;
 mod applicant;
 mod cli;
 mod demo;
