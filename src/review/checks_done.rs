@@ -24,7 +24,7 @@ pub fn failing_checks<'a>(reports: impl Iterator<Item = &'a serde_json::Value>) 
         }
     }
     names.sort();
-    if names.is_empty() { String::new() } else { format!(",{},", names.join(",")) }
+    summary(&names)
 }
 
 /// Findings that point at fraud or the wrong company, warnings included, with the queue's
@@ -51,7 +51,16 @@ pub fn risk_flags<'a>(reports: impl Iterator<Item = &'a serde_json::Value>) -> S
         }
     }
     codes.sort_unstable();
-    if codes.is_empty() { String::new() } else { format!(",{},", codes.join(",")) }
+    summary(&codes)
+}
+
+/// A summary column's value: `,a,b,` (so `LIKE '%,a,%'` finds an item), empty when none.
+fn summary(items: &[impl AsRef<str>]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let joined: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    format!(",{},", joined.join(","))
 }
 
 pub async fn after_document_checked(

@@ -133,16 +133,12 @@ pub async fn page(
     if let Some(check) =
         filter.failing.as_deref().filter(|c| c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
     {
-        // `_` is LIKE's one-character wildcard: escaped, `seal_boxes` matches only itself.
-        let pattern = format!("%,{},%", check.replace('_', "\\_"));
-        q = q.filter(Expr::col(application::Column::FailingChecks).like(LikeExpr::new(pattern).escape('\\')));
+        q = q.filter(listed(application::Column::FailingChecks, check));
     }
     match filter.risk.as_deref() {
         Some("any") => q = q.filter(application::Column::RiskFlags.ne("")),
         Some(code) if super::checks_done::RISKS.iter().any(|(r, _)| *r == code) => {
-            // Codes hold `_` (LIKE's one-character wildcard): escaped.
-            let pattern = format!("%,{},%", code.replace('_', "\\_"));
-            q = q.filter(Expr::col(application::Column::RiskFlags).like(LikeExpr::new(pattern).escape('\\')));
+            q = q.filter(listed(application::Column::RiskFlags, code));
         }
         _ => {}
     }
@@ -188,13 +184,8 @@ pub async fn page(
                 company_name: r.company_name,
                 operation: r.operation_type.parse::<OperationType>().map_or("?", |o| o.label_zh()),
                 resubmissions: r.resubmissions,
-                failing_checks: r
-                    .failing_checks
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-                risks: r.risk_flags.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                failing_checks: items(&r.failing_checks),
+                risks: items(&r.risk_flags),
                 due_at_ms: r.due_at_ms.unwrap_or(0),
                 assignee: assignee.and_then(|id| names.get(&id).cloned()),
                 mine: assignee == Some(me),
@@ -202,6 +193,18 @@ pub async fn page(
         })
         .collect();
     Ok(QueuePage { rows, next })
+}
+
+/// Rows whose summary column (`,a,b,`, see `checks_done`) lists `item`. `_` is LIKE's
+/// one-character wildcard: escaped, `seal_boxes` matches only itself.
+fn listed(column: application::Column, item: &str) -> sea_orm::sea_query::SimpleExpr {
+    let pattern = format!("%,{},%", item.replace('_', "\\_"));
+    Expr::col(column).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// The items of a summary column (`,a,b,`).
+fn items(list: &str) -> Vec<String> {
+    list.split(',').filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 /// Display names of staff members by id.
