@@ -197,8 +197,7 @@ fn held_licence_copies_count_the_company_seal_and_never_the_authority_seal() {
                 }
             };
             let report = pipeline::run(&bytes, DocKind::BusinessLicense, &cfg);
-            // Every licence page is legible: a clarity failure here is issue 21's cause 4,
-            // reported (not asserted) until clarity is judged against the text's own size.
+            // Every licence page is legible (a scanner's own blur, some pages deskewed).
             if let Some(c) = report.checks.clarity.as_ref().filter(|c| c.status == Status::Fail) {
                 blurred.push(format!("{stamp:?} pose {p}: {:?} mm", c.value.blur_mm));
             }
@@ -222,6 +221,7 @@ fn held_licence_copies_count_the_company_seal_and_never_the_authority_seal() {
         plain[0]
     );
     assert!(passed_unstamped.is_empty(), "unstamped licence copies passed: {passed_unstamped:?}");
+    assert!(blurred.is_empty(), "legible licence copies failed as blurred: {blurred:?}");
     assert_eq!(plain[2] + read[2], 0, "the printed authority seal counted as the company's");
 }
 
@@ -280,9 +280,9 @@ fn held_legible_pages_pass_clarity_and_blurred_ones_fail() {
         );
     }
     println!("held clarity: {right}/{} right", cases.len());
-    // Pages from 100 dpi enlarged to 200 are legible but measure 0.11–0.13 mm against the
-    // 0.1 mm absolute limit: judging blur against the text's own size (issue 21, cause 4) is
-    // not done yet. They are printed above and not asserted; every other page is.
+    // Pages scanned at 100 dpi and enlarged are below the 150 dpi the checks are held to (the
+    // bilinear one measures just over the limit): printed above, not asserted; every other
+    // page is.
     assert!(wrong_asserted.is_empty(), "held clarity wrong on {wrong_asserted:?}");
 }
 
