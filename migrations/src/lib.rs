@@ -14,6 +14,7 @@ mod m20261203_000008_intake_scope;
 mod m20261203_000009_leases_and_limits;
 mod m20261203_000010_final_reasons;
 mod m20261203_000011_risk_flags;
+mod m20261203_000012_override_note;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_leases_and_limits::Migration),
             Box::new(m20261203_000010_final_reasons::Migration),
             Box::new(m20261203_000011_risk_flags::Migration),
+            Box::new(m20261203_000012_override_note::Migration),
         ]
     }
 }

@@ -14,6 +14,9 @@ pub struct Model {
     pub outcome: String,
     pub comment_applicant: String,
     pub note_internal: String,
+    /// Why a document was accepted, or the case approved, over a failed automated check.
+    #[sea_orm(column_type = "Text")]
+    pub override_note: String,
     #[sea_orm(unique)]
     pub idempotency_key: String,
     pub created_at: DateTimeUtc,

@@ -27,6 +27,28 @@ pub fn failing_checks<'a>(reports: impl Iterator<Item = &'a serde_json::Value>) 
     summary(&names)
 }
 
+/// Every check by its report name, with its Chinese label (the queue's filter, the case page,
+/// the supervisor's figures, an override's refusal).
+pub const CHECK_LABELS: &[(&str, &str)] = &[
+    ("format", "文件格式"),
+    ("page", "整页拍全"),
+    ("resolution", "分辨率"),
+    ("orientation", "方向"),
+    ("skew", "倾斜"),
+    ("clarity", "清晰度"),
+    ("exposure", "曝光"),
+    ("colour", "彩色扫描"),
+    ("seal", "印章"),
+    ("seal_boxes", "印章取样框"),
+    ("number", "证件号码"),
+    ("company_name", "单位名称"),
+];
+
+/// The Chinese label of a check (its report name when there is none).
+pub fn check_label(name: &str) -> &str {
+    CHECK_LABELS.iter().find(|(k, _)| *k == name).map_or(name, |(_, l)| l)
+}
+
 /// Findings that point at fraud or the wrong company, warnings included, with the queue's
 /// label for each.
 pub const RISKS: &[(&str, &str)] = &[

@@ -12,6 +12,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::claim::live_assignee;
+use super::overrides::{self, Overridden};
 use super::{ApplicationState, Event, ReviewError, apply_event_in};
 use crate::audit::{self, Actor};
 use crate::auth::Staff;
@@ -68,6 +69,9 @@ pub struct Decision {
     /// Staff only.
     #[serde(default)]
     pub note_internal: String,
+    /// Why documents are accepted over failed automated checks (staff only; required then).
+    #[serde(default)]
+    pub override_note: String,
     /// The same key from a repeated submit finds the first decision instead of making another.
     pub idempotency_key: String,
 }
@@ -109,6 +113,8 @@ pub enum DecideError {
     FinalReasonRequired,
     #[error("reason 'other' without a comment")]
     CommentRequired,
+    #[error("accepted over failed checks without a note")]
+    OverrideNoteRequired(Vec<Overridden>),
     #[error(transparent)]
     Review(#[from] ReviewError),
 }
@@ -136,6 +142,7 @@ impl DecideError {
             Self::NothingToReturn => "decision.nothing_to_return",
             Self::FinalReasonRequired => "decision.final_reason_required",
             Self::CommentRequired => "decision.comment_required",
+            Self::OverrideNoteRequired(_) => "decision.override_note_required",
             Self::Review(e) => e.code(),
         }
     }
@@ -156,6 +163,14 @@ impl DecideError {
             Self::NothingToReturn => "退回修改时至少需要一份材料标记为需重新提交".into(),
             Self::FinalReasonRequired => "审核不通过（终止申请）须选择至少一个终止原因".into(),
             Self::CommentRequired => "选择“其他”原因时，请填写给申请人的说明".into(),
+            Self::OverrideNoteRequired(docs) => {
+                let docs: Vec<String> = docs.iter().map(Overridden::label_zh).collect();
+                format!(
+                    "以下材料的自动检查未通过：{}。如确认接受，请填写“接受理由”（至少{}个字，仅审核人员可见）",
+                    docs.join("；"),
+                    overrides::MIN_NOTE_CHARS
+                )
+            }
             Self::Review(e) => e.message_zh(),
         }
     }
@@ -336,6 +351,20 @@ async fn decide_once(
         rejection_reason::Entity::find().all(&txn).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
     let docs = current_documents(&txn, app_id).await?;
     let checked = validate(d, &app, docs, &catalogue)?;
+    let overridden = if d.outcome == Outcome::Reject {
+        Vec::new()
+    } else {
+        let accepted: Vec<_> = checked
+            .documents
+            .iter()
+            .filter(|(.., accept, _)| *accept)
+            .map(|(doc, kind, ..)| (doc, *kind))
+            .collect();
+        overrides::overridden(&txn, &accepted).await?
+    };
+    if !overridden.is_empty() && !overrides::note_suffices(&d.override_note) {
+        return Err(DecideError::OverrideNoteRequired(overridden));
+    }
     let main = insert_decision(
         &txn,
         app_id,
@@ -364,9 +393,15 @@ async fn decide_once(
             serde_json::json!({ "document_id": doc.id, "kind": kind.as_str(), "accepted": accept, "reasons": reasons })
         })
         .collect();
-    let detail = serde_json::json!({
+    let mut detail = serde_json::json!({
         "decision_id": main.id, "outcome": d.outcome.as_str(), "reasons": checked.reasons, "documents": doc_detail,
     });
+    if !overridden.is_empty() {
+        detail["override"] = serde_json::json!({
+            "note": d.override_note.trim(),
+            "documents": overridden.iter().map(Overridden::to_json).collect::<Vec<_>>(),
+        });
+    }
     audit::record(&txn, audit::Entry::by_staff(staff.id, "case.decided", Some(app_id), detail)).await?;
 
     let texts = |codes: &[String]| -> Vec<serde_json::Value> {
@@ -420,6 +455,7 @@ async fn insert_decision(
             String::new()
         }),
         note_internal: Set(if document_id.is_none() { d.note_internal.trim().into() } else { String::new() }),
+        override_note: Set(if document_id.is_none() { d.override_note.trim().into() } else { String::new() }),
         idempotency_key: Set(key.into()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()

@@ -7,6 +7,7 @@ pub mod checks_done;
 pub mod claim;
 pub mod decide;
 pub mod lifecycle;
+pub mod overrides;
 pub mod queue;
 pub mod reveal;
 pub mod service;

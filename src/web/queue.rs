@@ -69,21 +69,7 @@ pub fn due_zh(due_ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The checks a reviewer can filter on, with their labels.
-pub const CHECK_LABELS: &[(&str, &str)] = &[
-    ("format", "文件格式"),
-    ("page", "整页拍全"),
-    ("resolution", "分辨率"),
-    ("orientation", "方向"),
-    ("skew", "倾斜"),
-    ("clarity", "清晰度"),
-    ("exposure", "曝光"),
-    ("colour", "彩色扫描"),
-    ("seal", "印章"),
-    ("seal_boxes", "印章取样框"),
-    ("number", "证件号码"),
-    ("company_name", "单位名称"),
-];
+pub use crate::review::checks_done::{CHECK_LABELS, check_label};
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -111,7 +97,7 @@ pub async fn show(
                 time_left => time_left_zh(r.due_at_ms, now),
                 due => due_zh(r.due_at_ms),
                 overdue => r.due_at_ms < now,
-                failing => r.failing_checks.iter().map(|c| CHECK_LABELS.iter().find(|(k, _)| k == c).map_or(c.as_str(), |(_, l)| l)).collect::<Vec<_>>(),
+                failing => r.failing_checks.iter().map(|c| check_label(c)).collect::<Vec<_>>(),
                 risks => r.risks.iter().filter_map(|c| RISKS.iter().find(|(k, _)| k == c).map(|(_, l)| *l)).collect::<Vec<_>>(),
             }
         })

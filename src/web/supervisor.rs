@@ -9,7 +9,7 @@ use super::auth::Supervisor;
 use super::queue::CHECK_LABELS;
 use super::{AppState, WebError, render};
 use crate::entities::application;
-use crate::review::{ApplicationState, queue, stats};
+use crate::review::{ApplicationState, overrides, queue, stats};
 
 #[derive(Deserialize)]
 pub struct Period {
@@ -24,6 +24,7 @@ pub async fn show(
     let days = period.days.filter(|d| [7, 30, 90].contains(d)).unwrap_or(30);
     let now = chrono::Utc::now();
     let figures = stats::figures(&state.db, days, now).await?;
+    let overrides = overrides::recent(&state.db, now - chrono::Duration::days(days), 50).await?;
     let in_queue = application::Entity::find()
         .filter(application::Column::State.eq(ApplicationState::InReview.as_str()));
     let overdue = in_queue
@@ -44,7 +45,7 @@ pub async fn show(
         "supervisor.html",
         minijinja::context! {
             staff => &staff, csrf => &staff.csrf_token, f => figures, days, waiting, overdue, counts,
-            max_day, max_reason, checks => CHECK_LABELS,
+            max_day, max_reason, checks => CHECK_LABELS, overrides,
         },
     )
 }

@@ -13,6 +13,7 @@ mod jobs;
 mod lifecycle;
 mod mail;
 mod notify;
+mod overrides;
 mod review;
 mod reviewer_api;
 mod security;

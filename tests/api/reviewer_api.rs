@@ -10,7 +10,7 @@ use sealdesk::fixtures::case::Problems;
 use crate::helpers::{TestApp, spawn_app};
 use crate::staff::{add_staff, case_in_review, login};
 
-struct Api<'a> {
+pub(crate) struct Api<'a> {
     app: &'a TestApp,
     token: String,
 }
@@ -39,12 +39,12 @@ impl Api<'_> {
         self.call(reqwest::Method::GET, path, None).await
     }
 
-    async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub(crate) async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 }
 
-async fn api_for<'a>(app: &'a TestApp, username: &str, role: Role) -> Api<'a> {
+pub(crate) async fn api_for<'a>(app: &'a TestApp, username: &str, role: Role) -> Api<'a> {
     let conn = app.test_db.connect().await;
     let id = add_staff(&conn, username, role).await;
     Api { app, token: api_token::issue(&conn, id, "test").await.unwrap() }

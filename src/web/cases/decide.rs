@@ -1,6 +1,7 @@
 //! `POST /cases/{id}/decision`: the decision form. Fields: `outcome`, per document
 //! `doc_{id}` (`accept` | `resubmit`) with `doc_{id}_reason` codes, application `reason`
-//! codes, `comment_applicant`, `note_internal`, the form's idempotency `key` and `csrf`.
+//! codes, `comment_applicant`, `note_internal`, `override_note` (required to accept a document
+//! over a failed check), the form's idempotency `key` and `csrf`.
 //! A refused decision shows the case again with the form as it was and the reason why.
 
 use actix_web::http::header;
@@ -22,6 +23,7 @@ fn parse(pairs: &[(String, String)]) -> (Submitted, Option<String>) {
             "reason" => s.reasons.push(v.clone()),
             "comment_applicant" => s.comment_applicant = v.clone(),
             "note_internal" => s.note_internal = v.clone(),
+            "override_note" => s.override_note = v.clone(),
             _ => {
                 if let Some(rest) = k.strip_prefix("doc_") {
                     match rest.strip_suffix("_reason") {
@@ -59,6 +61,7 @@ fn decision(s: &Submitted) -> Result<Decision, WebError> {
         reasons: s.reasons.clone(),
         comment_applicant: s.comment_applicant.chars().take(1000).collect(),
         note_internal: s.note_internal.chars().take(2000).collect(),
+        override_note: s.override_note.chars().take(1000).collect(),
         idempotency_key: s.key.clone(),
     })
 }

@@ -25,6 +25,7 @@ pub struct Submitted {
     pub reasons: Vec<String>,
     pub comment_applicant: String,
     pub note_internal: String,
+    pub override_note: String,
     pub key: String,
 }
 
