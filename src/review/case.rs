@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use serde::Serialize;
 
 use super::claim::live_assignee;
+use super::history::{self, DecisionTexts, HistoryEntry, Names};
 use super::queue::staff_names;
 use super::{ApplicationState, ReviewError};
 use crate::config::ReviewSettings;
@@ -82,7 +83,10 @@ pub struct CaseView {
     pub assignee: Option<String>,
     pub revealed: bool,
     pub slots: Vec<Slot>,
+    /// The raw audit events (the JSON API's).
     pub trail: Vec<TrailEntry>,
+    /// The same in words, Beijing time, views folded (the case page's).
+    pub history: Vec<HistoryEntry>,
 }
 
 fn id_shown(value: &str, revealed: bool) -> String {
@@ -193,7 +197,21 @@ pub async fn load(
         .all(db)
         .await?;
     let live = live_assignee(&app, policy);
-    let names = staff_names(db, events.iter().filter_map(|e| e.actor_id).chain(live)).await?;
+    let reassigned_to = events.iter().filter_map(|e| e.detail["to"].as_i64()).map(|id| id as i32);
+    let names =
+        staff_names(db, events.iter().filter_map(|e| e.actor_id).chain(live).chain(reassigned_to)).await?;
+    let reason_texts: HashMap<String, String> =
+        rejection_reason::Entity::find().all(db).await?.into_iter().map(|r| (r.code, r.text_zh)).collect();
+    let decisions: DecisionTexts = review_decision::Entity::find()
+        .filter(review_decision::Column::ApplicationId.eq(app_id))
+        .filter(review_decision::Column::DocumentId.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (i64::from(d.id), (d.comment_applicant, d.note_internal, d.override_note)))
+        .collect();
+    let history =
+        history::history(&events, &Names { staff: &names, reasons: &reason_texts, decisions: &decisions });
     let trail = events
         .into_iter()
         .map(|e| TrailEntry {
@@ -235,6 +253,7 @@ pub async fn load(
         revealed,
         slots,
         trail,
+        history,
     })
 }
 

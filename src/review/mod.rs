@@ -6,6 +6,7 @@ pub mod case;
 pub mod checks_done;
 pub mod claim;
 pub mod decide;
+pub mod history;
 pub mod lifecycle;
 pub mod overrides;
 pub mod queue;

@@ -34,6 +34,7 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.add_filter("sheet_matrix", sheet_matrix);
+        env.add_filter("beijing_time", beijing_time);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
@@ -43,6 +44,14 @@ impl Templates {
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(ctx)
     }
+}
+
+/// An RFC 3339 time (as entities serialise) as a Beijing clock reads it: "2026-12-03 18:05";
+/// anything else unchanged.
+fn beijing_time(value: String) -> String {
+    chrono::DateTime::parse_from_rfc3339(&value).map_or(value, |t| {
+        t.with_timezone(&crate::review::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
+    })
 }
 
 /// A report's flattened page (`transform.sheet`) as the CSS `matrix3d` that draws the uploaded

@@ -19,3 +19,4 @@ mod reviewer_api;
 mod security;
 mod security_login;
 mod staff;
+mod staff_pages;
