@@ -81,6 +81,8 @@ pub struct CaseView {
     pub version: i32,
     pub assignee_id: Option<i32>,
     pub assignee: Option<String>,
+    /// When the live claim lapses unless its holder acts (ms since the epoch).
+    pub claim_expires_ms: Option<i64>,
     pub revealed: bool,
     pub slots: Vec<Slot>,
     /// The raw audit events (the JSON API's).
@@ -197,6 +199,7 @@ pub async fn load(
         .all(db)
         .await?;
     let live = live_assignee(&app, policy);
+    let claim_expires_ms = super::claim::expires_at_ms(&app, policy);
     let reassigned_to = events.iter().filter_map(|e| e.detail["to"].as_i64()).map(|id| id as i32);
     let names =
         staff_names(db, events.iter().filter_map(|e| e.actor_id).chain(live).chain(reassigned_to)).await?;
@@ -250,6 +253,7 @@ pub async fn load(
         version: app.version,
         assignee_id: live,
         assignee: live.and_then(|id| names.get(&id).cloned()),
+        claim_expires_ms,
         revealed,
         slots,
         trail,

@@ -68,6 +68,52 @@ pub fn live_assignee(app: &application::Model, policy: &ReviewSettings) -> Optio
     app.assignee_id.filter(|_| app.claimed_at.is_some_and(|t| t > cutoff))
 }
 
+/// When the live claim on `app` lapses unless its holder acts (ms since the epoch).
+pub fn expires_at_ms(app: &application::Model, policy: &ReviewSettings) -> Option<i64> {
+    live_assignee(app, policy)
+        .and(app.claimed_at)
+        .map(|t| t.timestamp_millis() + policy.claim_idle_mins as i64 * 60_000)
+}
+
+/// Where a claim stands, for the case page's heartbeat: whether `staff` still holds it, until
+/// when, and otherwise who does (`None`: the case is free, or no longer in review).
+#[derive(Debug, serde::Serialize)]
+pub struct Standing {
+    pub held: bool,
+    pub expires_at_ms: Option<i64>,
+    pub holder: Option<String>,
+    pub in_review: bool,
+    pub now_ms: i64,
+}
+
+/// The holder is still at the case (the page sends this while they use it): renews a live
+/// claim, never revives a lapsed one or takes one over, and says where it stands.
+pub async fn heartbeat(
+    db: &DatabaseConnection,
+    app_id: i32,
+    staff: &Staff,
+    policy: &ReviewSettings,
+) -> Result<Standing, ClaimError> {
+    touch(db, app_id, staff.id, policy).await?;
+    let app = load(db, app_id).await?;
+    let in_review = app.state == ApplicationState::InReview.as_str();
+    let live = live_assignee(&app, policy).filter(|_| in_review);
+    let holder = match live {
+        Some(id) if id != staff.id => {
+            let names = super::queue::staff_names(db, std::iter::once(id)).await?;
+            Some(names.get(&id).cloned().unwrap_or_else(|| "其他审核员".into()))
+        }
+        _ => None,
+    };
+    Ok(Standing {
+        held: live == Some(staff.id),
+        expires_at_ms: expires_at_ms(&app, policy).filter(|_| live == Some(staff.id)),
+        holder,
+        in_review,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+    })
+}
+
 async fn load(db: &impl ConnectionTrait, id: i32) -> Result<application::Model, ClaimError> {
     application::Entity::find_by_id(id).one(db).await?.ok_or(ClaimError::Review(ReviewError::NotFound(id)))
 }

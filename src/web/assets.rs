@@ -9,6 +9,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("applicant.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/applicant.js")),
     ("viewer.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/viewer.js")),
     ("sheet.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/sheet.js")),
+    ("claim.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/claim.js")),
 ];
 
 pub async fn asset(name: web::Path<String>) -> HttpResponse {

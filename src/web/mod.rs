@@ -74,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/reveal", web::post().to(cases::show::reveal))
         .route("/cases/{id}/claim", web::post().to(cases::actions::claim))
         .route("/cases/{id}/release", web::post().to(cases::actions::release))
+        .route("/cases/{id}/heartbeat", web::post().to(cases::actions::heartbeat))
         .route("/cases/{id}/reassign", web::post().to(cases::actions::reassign))
         .route("/cases/{id}/decision", web::post().to(cases::decide::decide))
         .route("/documents/{id}/scan", web::get().to(cases::scan::scan))

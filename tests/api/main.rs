@@ -4,6 +4,7 @@
 
 mod admin;
 mod applicant;
+mod claims;
 mod cli;
 mod demo;
 mod health;

@@ -152,6 +152,7 @@ async fn roles_and_claims_are_enforced_on_every_route() {
         "/queue/next".into(),
         format!("{c}/claim"),
         format!("{c}/release"),
+        format!("{c}/heartbeat"),
         format!("{c}/reassign"),
         format!("{c}/reveal"),
         format!("{c}/decision"),

@@ -6,10 +6,10 @@ use fantoccini::Locator;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sealdesk::auth::Role;
 use sealdesk::domain::OperationType;
-use sealdesk::entities::{application, document, notification};
+use sealdesk::entities::{application, document, notification, review_decision};
 use sealdesk::fixtures::case::Problems;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 use crate::staff::{PASSWORD, add_staff, case_in_review};
 
 #[tokio::test]
@@ -22,18 +22,7 @@ async fn a_reviewer_returns_two_documents_of_the_next_case_from_the_browser() {
     let browser = crate::driver::start().await;
     let c = &browser.client;
 
-    // Signing in: the queue sends an anonymous visitor to the login page and back.
-    c.goto(&format!("{}/queue", app.address)).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("reviewer")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    let next = c.wait().for_element(Locator::Id("next-case")).await.unwrap();
+    let next = sign_in(c, &app.address, "reviewer").await;
     assert!(c.source().await.unwrap().contains(&case.order_number), "the case waits in the queue");
 
     next.click().await.unwrap();
@@ -122,6 +111,107 @@ async fn a_reviewer_returns_two_documents_of_the_next_case_from_the_browser() {
         .filter_map(|d| d["kind"].as_str())
         .collect();
     assert_eq!(kinds, ["seal_sample", "operator_id_card"]);
+
+    browser.client.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Signs in through the login page (the queue sends an anonymous visitor there and back) and
+/// answers the queue's 下一个 button.
+async fn sign_in(c: &fantoccini::Client, base: &str, username: &str) -> fantoccini::elements::Element {
+    c.goto(&format!("{base}/queue")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("next-case")).await.unwrap()
+}
+
+/// Issue 23: a reviewer at work keeps the claim (the page's heartbeat renews it while they type),
+/// sees when it has lapsed, and submits what they wrote by claiming again, losing nothing.
+/// The idle window is one minute here, so the page beats every 15 s.
+#[tokio::test]
+async fn a_reviewer_at_work_keeps_the_claim_and_a_lapsed_one_loses_nothing() {
+    let app = spawn_app_with(|s| s.review.claim_idle_mins = 1).await;
+    let conn = app.test_db.connect().await;
+    add_staff(&conn, "reviewer", Role::Reviewer).await;
+    let case = case_in_review(&app, OperationType::PinUnlock, Problems::default()).await;
+    let browser = crate::driver::start().await;
+    let c = &browser.client;
+    sign_in(c, &app.address, "reviewer").await.click().await.unwrap();
+    c.wait().for_element(Locator::Id("decision")).await.unwrap();
+    let clock = c.wait().for_element(Locator::Id("claim-clock")).await.unwrap();
+    assert!(clock.text().await.unwrap().contains("领取保留至"), "{}", clock.text().await.unwrap());
+    let claimed_at = || async {
+        let a = application::Entity::find_by_id(case.id).one(&conn).await.unwrap().unwrap();
+        a.claimed_at.unwrap()
+    };
+
+    // Typing for 20 s: at least one heartbeat renews the claim.
+    let opened = claimed_at().await;
+    let comment = c.find(Locator::Css("textarea[name=comment_applicant]")).await.unwrap();
+    comment.send_keys("材料").await.unwrap();
+    let start = std::time::Instant::now();
+    while claimed_at().await == opened {
+        assert!(start.elapsed() < std::time::Duration::from_secs(40), "no heartbeat renewed the claim");
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        comment.send_keys("齐").await.unwrap();
+    }
+
+    // The reviewer leaves the desk: the claim lapses (made so in the database), the next
+    // heartbeat after any input says so on the page.
+    application::Entity::update_many()
+        .col_expr(
+            application::Column::ClaimedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(5)),
+        )
+        .filter(application::Column::Id.eq(case.id))
+        .exec(&conn)
+        .await
+        .unwrap();
+    comment.send_keys("全").await.unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let text = clock.text().await.unwrap();
+        if text.contains("领取已失效") {
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(40), "the page never said: {text}");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        comment.send_keys(" ").await.unwrap();
+    }
+
+    // Submitting anyway: refused, everything kept, one click claims again and submits.
+    for d in
+        document::Entity::find().filter(document::Column::ApplicationId.eq(case.id)).all(&conn).await.unwrap()
+    {
+        let css = format!("input[name=doc_{}][value=accept]", d.id);
+        c.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
+    }
+    c.find(Locator::Css("input[name=outcome][value=approve]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("submit-decision")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("reclaim-note")).await.unwrap();
+    let kept = c.find(Locator::Css("textarea[name=comment_applicant]")).await.unwrap();
+    assert!(
+        kept.prop("value").await.unwrap().unwrap_or_default().starts_with("材料齐"),
+        "the comment is kept"
+    );
+    c.find(Locator::Id("submit-decision")).await.unwrap().click().await.unwrap();
+    c.wait().for_url(&url_of(&app.address, &format!("/queue?done={}", case.order_number))).await.unwrap();
+    let stored = application::Entity::find_by_id(case.id).one(&conn).await.unwrap().unwrap();
+    assert_eq!(stored.state, "approved");
+    let decided = review_decision::Entity::find()
+        .filter(review_decision::Column::ApplicationId.eq(case.id))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(decided.comment_applicant.starts_with("材料齐"), "{}", decided.comment_applicant);
 
     browser.client.close().await.unwrap();
     app.stop().await;

@@ -1,4 +1,4 @@
-//! `POST /cases/{id}/claim`, `/release` and `/reassign`: who works the case.
+//! `POST /cases/{id}/claim`, `/release`, `/heartbeat` and `/reassign`: who works the case.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -33,6 +33,19 @@ pub async fn release(
     check_csrf(&staff, form.csrf.as_deref())?;
     claim::release(&state.db, path.into_inner(), &staff, &state.settings.review).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/queue")).finish())
+}
+
+/// `POST /cases/{id}/heartbeat`: sent by the case page while its holder works on it, so a claim
+/// does not lapse under someone reading and typing. Answers where the claim stands (JSON).
+pub async fn heartbeat(
+    state: web::Data<AppState>,
+    Reviewer(staff): Reviewer,
+    path: web::Path<i32>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&staff, form.csrf.as_deref())?;
+    let standing = claim::heartbeat(&state.db, path.into_inner(), &staff, &state.settings.review).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(standing))
 }
 
 #[derive(Deserialize)]

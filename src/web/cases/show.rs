@@ -27,6 +27,7 @@ pub struct Submitted {
     pub note_internal: String,
     pub override_note: String,
     pub key: String,
+    pub reclaim: bool,
 }
 
 pub struct Page<'a> {
@@ -64,6 +65,11 @@ pub async fn render_case(state: &AppState, p: Page<'_>) -> Result<HttpResponse, 
     // A due time means something only while the case waits for a decision: a returned,
     // rejected or approved case has none left to count.
     let due = view.due_at_ms.filter(|_| matches!(view.state, "submitted" | "checking" | "in_review"));
+    let mine = view.assignee_id == Some(p.staff.id);
+    let in_review = view.state == "in_review";
+    // A decision refused because the claim lapsed, on a case nobody else has taken since: the
+    // form stays, filled in, with a button that claims the case again and submits it.
+    let reclaim = p.submitted.is_some() && in_review && view.assignee_id.is_none();
     let submitted = p.submitted.unwrap_or_else(|| Submitted {
         key: uuid::Uuid::new_v4().simple().to_string(),
         ..Default::default()
@@ -76,8 +82,12 @@ pub async fn render_case(state: &AppState, p: Page<'_>) -> Result<HttpResponse, 
             staff => p.staff,
             csrf => &p.staff.csrf_token,
             is_supervisor => p.staff.can(Role::Supervisor),
-            mine => view.assignee_id == Some(p.staff.id),
-            in_review => view.state == "in_review",
+            mine,
+            in_review,
+            reclaim,
+            can_decide => (mine && in_review) || reclaim,
+            now_ms => now,
+            idle_ms => policy.claim_idle_mins * 60_000,
             time_left => due.map(|d| format!("{} 前，{}", due_zh(d), time_left_zh(d, now))),
             overdue => due.is_some_and(|d| d < now),
             case => view,
