@@ -10,6 +10,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("viewer.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/viewer.js")),
     ("sheet.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/sheet.js")),
     ("claim.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/claim.js")),
+    ("desk.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/desk.js")),
 ];
 
 pub async fn asset(name: web::Path<String>) -> HttpResponse {

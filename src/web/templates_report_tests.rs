@@ -383,3 +383,36 @@ fn the_applicant_is_not_asked_to_do_what_the_reviewer_checks() {
     assert!(html.contains("方向：由审核人员核对") && html.contains("您无需处理"), "{html}");
     assert!(html.contains("请加盖公章后彩色扫描上传"), "an instruction for the applicant stays: {html}");
 }
+
+/// Issue 23: the reviewer's table lists failures first, then warnings, and folds the passing
+/// checks into one line that names them and opens to their measured values.
+#[test]
+fn the_staff_table_puts_failures_first_and_folds_what_passed() {
+    let t = Templates::new().unwrap();
+    let mut checks = Checks::format_only(Finding::pass(FormatInfo::default()));
+    checks.page = Some(Finding::pass(PageFrame { corners: None, fills_frame: true }));
+    checks.resolution = Some(Finding::pass(Resolution { dpi: 300.0 }));
+    checks.colour = Some(Finding::with(
+        Status::Warn,
+        "colour.greyscale",
+        "灰度",
+        Colour { is_colour: false, coloured_fraction: 0.0 },
+    ));
+    let exposure =
+        Exposure { mean_luma: 250.0, contrast: 5.0, glare_fraction: 0.0, unevenness: 0.0, regions: vec![] };
+    checks.exposure = Some(Finding::with(Status::Fail, "exposure.washed_out", "过亮", exposure));
+    let html = t
+        .env
+        .render_str(
+            r#"{% import "findings.html" as findings %}{{ findings.staff_table(a, checks) }}"#,
+            context(checks),
+        )
+        .unwrap();
+    let at = |check: &str| {
+        html.find(&format!("data-check=\"{check}\"")).unwrap_or_else(|| panic!("{check}: {html}"))
+    };
+    assert!(at("exposure") < at("colour"), "the failure before the warning");
+    let folded = html.find("<details class=\"passed\">").expect("passing checks folded");
+    assert!(at("colour") < folded && folded < at("resolution"), "{html}");
+    assert!(html.contains("3 项通过</span> 文件格式、整页拍全、分辨率"), "{html}");
+}

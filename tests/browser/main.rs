@@ -10,5 +10,6 @@ mod helpers;
 mod staff;
 
 mod applicant;
+mod desk;
 mod driver;
 mod review;

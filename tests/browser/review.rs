@@ -118,7 +118,11 @@ async fn a_reviewer_returns_two_documents_of_the_next_case_from_the_browser() {
 
 /// Signs in through the login page (the queue sends an anonymous visitor there and back) and
 /// answers the queue's 下一个 button.
-async fn sign_in(c: &fantoccini::Client, base: &str, username: &str) -> fantoccini::elements::Element {
+pub(crate) async fn sign_in(
+    c: &fantoccini::Client,
+    base: &str,
+    username: &str,
+) -> fantoccini::elements::Element {
     c.goto(&format!("{base}/queue")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("input[name=username]"))
@@ -217,6 +221,6 @@ async fn a_reviewer_at_work_keeps_the_claim_and_a_lapsed_one_loses_nothing() {
     app.stop().await;
 }
 
-fn url_of(base: &str, path: &str) -> url::Url {
+pub(crate) fn url_of(base: &str, path: &str) -> url::Url {
     url::Url::parse(&format!("{base}{path}")).unwrap()
 }
