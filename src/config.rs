@@ -88,6 +88,8 @@ impl Default for AuthSettings {
 pub struct ReviewSettings {
     /// Working days (China's calendar, holidays and make-up days included) a case may wait.
     pub sla_working_days: u32,
+    /// Working days a resubmitted case may wait, counted from when it is back in the queue.
+    pub resubmission_sla_working_days: u32,
     /// A claim with no action by its assignee for this long lapses; the case is free again.
     pub claim_idle_mins: u64,
     /// Rows per queue page.
@@ -98,7 +100,13 @@ pub struct ReviewSettings {
 
 impl Default for ReviewSettings {
     fn default() -> Self {
-        Self { sla_working_days: 2, claim_idle_mins: 30, queue_page_size: 50, max_reveals_per_hour: 30 }
+        Self {
+            sla_working_days: 2,
+            resubmission_sla_working_days: 1,
+            claim_idle_mins: 30,
+            queue_page_size: 50,
+            max_reveals_per_hour: 30,
+        }
     }
 }
 

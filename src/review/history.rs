@@ -100,6 +100,10 @@ fn describe(e: &audit_event::Model, names: &Names) -> (String, Vec<String>) {
         "document.checked" => format!("自动检查完成：{}", verdict_label(&d["verdict"])),
         "case.claimed" => "领取".into(),
         "case.released" => "放回队列".into(),
+        "case.routed" => {
+            let to = d["to"].as_i64().and_then(|id| names.staff.get(&(id as i32)).cloned());
+            format!("重新提交，交回上次退回的 {} 处理", to.unwrap_or_else(|| "审核员".into()))
+        }
         "case.reassigned" => {
             let to = d["to"].as_i64().and_then(|id| names.staff.get(&(id as i32)).cloned());
             format!("改派给 {}", to.unwrap_or_else(|| "其他审核员".into()))

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod overrides;
 pub mod queue;
 pub mod reveal;
+pub mod routing;
 pub mod service;
 pub mod stats;
 

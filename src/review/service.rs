@@ -90,12 +90,24 @@ pub async fn apply_event_in(
     for col in stamps {
         update = update.col_expr(col, Expr::value(now));
     }
+    let mut routed_to = None;
     if to == ApplicationState::InReview {
-        // The SLA clock starts when the case reaches the queue, in China's working days.
+        // The SLA clock starts when the case reaches the queue, in China's working days; a
+        // resubmission has its own (shorter) one.
         let calendar =
             WorkCalendar::load(txn, now.with_timezone(&super::calendar::beijing()).date_naive()).await?;
-        let due = calendar.add_working_days(now, policy.sla_working_days);
+        let resubmitted = app.resubmissions > 0;
+        let days = if resubmitted { policy.resubmission_sla_working_days } else { policy.sla_working_days };
+        let due = calendar.add_working_days(now, days);
         update = update.col_expr(application::Column::DueAtMs, Expr::value(due.timestamp_millis()));
+        if resubmitted {
+            routed_to = super::routing::returning_reviewer_on_duty(txn, application_id, now, policy).await?;
+        }
+        if let Some(reviewer) = routed_to {
+            update = update
+                .col_expr(application::Column::AssigneeId, Expr::value(reviewer))
+                .col_expr(application::Column::ClaimedAt, Expr::value(now));
+        }
     }
     if event == Event::Resubmit {
         update = update.col_expr(application::Column::Resubmissions, Expr::value(app.resubmissions + 1));
@@ -126,6 +138,20 @@ pub async fn apply_event_in(
         },
     )
     .await?;
+    if let Some(reviewer) = routed_to {
+        let detail = serde_json::json!({ "to": reviewer });
+        audit::record(
+            txn,
+            audit::Entry {
+                actor,
+                action: "case.routed",
+                application_id: Some(application_id),
+                document_id: None,
+                detail,
+            },
+        )
+        .await?;
+    }
     application::Entity::find_by_id(application_id)
         .one(txn)
         .await?

@@ -1,18 +1,18 @@
 //! The applicant pages driven over HTTP as a browser without script would: apply (every field
 //! checked, a double click creating one application), upload (bad files refused with a Chinese
 //! message and nothing stored), see the findings, submit, be returned, follow the link in the
-//! message, replace only what was sent back (the same scan refused), and be back in the queue
-//! as a resubmission. Also the order lookup with its SMS code.
+//! message (the rest of that round in `resubmission.rs`). Also the order lookup with its SMS
+//! code and the CA platform's intake API.
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sealdesk::auth::Role;
 use sealdesk::domain::DocumentKind;
-use sealdesk::entities::{application, audit_event, check_report, document, notification};
+use sealdesk::entities::{application, audit_event, document};
 use sealdesk::fixtures::case::{Problems, scans};
 use sealdesk::fixtures::form::FormData;
 
 use crate::helpers::{TestApp, eventually, spawn_app, spawn_app_with};
-use crate::staff::{add_staff, location, login, no_redirects};
+use crate::staff::{add_staff, location, no_redirects};
 
 pub const FORM: &[(&str, &str)] = &[
     ("operation_type", "new"),
@@ -90,7 +90,7 @@ fn blob_files(app: &TestApp) -> usize {
     walk(&app.test_db.dir.path().join("blobs"))
 }
 
-async fn the_application(conn: &sea_orm::DatabaseConnection) -> application::Model {
+pub async fn the_application(conn: &sea_orm::DatabaseConnection) -> application::Model {
     application::Entity::find().one(conn).await.unwrap().expect("one application")
 }
 
@@ -204,152 +204,6 @@ async fn bad_uploads_get_a_chinese_message_and_leave_nothing_stored() {
     let resp = no_redirects().post(format!("{}{order}/submit", app.address)).send().await.unwrap();
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("还需上传：数字证书申请表"));
-}
-
-/// Waits for the check reports of every document of the application.
-async fn all_checked(conn: &sea_orm::DatabaseConnection, app_id: i32) {
-    eventually(std::time::Duration::from_secs(120), "every upload checked", || async {
-        let docs = document::Entity::find()
-            .filter(document::Column::ApplicationId.eq(app_id))
-            .all(conn)
-            .await
-            .unwrap();
-        let ids: Vec<i32> = docs.iter().map(|d| d.id).collect();
-        let n = check_report::Entity::find()
-            .filter(check_report::Column::DocumentId.is_in(ids))
-            .count(conn)
-            .await
-            .unwrap();
-        n as usize == docs.len()
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn returned_documents_and_only_those_are_replaced_and_the_case_comes_back_as_a_resubmission() {
-    let app = spawn_app().await;
-    let conn = app.test_db.connect().await;
-    let order = apply(&app, "k").await;
-    let a = the_application(&conn).await;
-    let blurred = scans_for(&a, Problems { blurred_licence: true, ..Default::default() }, 5);
-    let good = scans_for(&a, Problems::default(), 5);
-    let scan = |set: &[(DocumentKind, Vec<u8>)], k: DocumentKind| {
-        set.iter().find(|(x, _)| *x == k).unwrap().1.clone()
-    };
-
-    // The blurred licence first: its clarity finding is on the order page once it is checked.
-    let resp = upload(
-        &app,
-        &order,
-        "business_license",
-        "执照.jpg",
-        &scan(&blurred, DocumentKind::BusinessLicense),
-        false,
-    )
-    .await;
-    assert_eq!((resp.status().as_u16(), location(&resp)), (303, format!("{order}#doc-business_license")));
-    all_checked(&conn, a.id).await;
-    let page =
-        no_redirects().get(format!("{}{order}", app.address)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("data-check=\"clarity\"") && page.contains("clarity.blurred"), "{page}");
-    for (kind, bytes) in &good {
-        let resp = upload(&app, &order, kind.as_str(), "scan.jpg", bytes, true).await;
-        assert_eq!(resp.status(), 201, "{kind}");
-    }
-    for _ in 0..2 {
-        // The second is the double click.
-        let resp = no_redirects().post(format!("{}{order}/submit", app.address)).send().await.unwrap();
-        assert_eq!(resp.status(), 303);
-    }
-    let submits = audit_event::Entity::find()
-        .filter(audit_event::Column::ApplicationId.eq(a.id))
-        .filter(audit_event::Column::Action.eq("application.transition"))
-        .all(&conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.detail["event"] == "submit")
-        .count();
-    assert_eq!(submits, 1, "submitted once");
-    eventually(std::time::Duration::from_secs(120), "in the queue", || async {
-        the_application(&conn).await.state == "in_review"
-    })
-    .await;
-
-    // A reviewer sends the licence back.
-    add_staff(&conn, "wang", Role::Reviewer).await;
-    let s = login(&app, "wang").await;
-    assert_eq!(s.post("/queue/next", &[]).await.status(), 303);
-    let docs = sealdesk::review::decide::current_documents(&conn, a.id).await.unwrap();
-    let mut form: Vec<(String, String)> = vec![
-        ("outcome".into(), "return".into()),
-        ("key".into(), "decision-1".into()),
-        ("comment_applicant".into(), "营业执照复印件不清晰".into()),
-    ];
-    for d in &docs {
-        let back = d.kind == "business_license";
-        form.push((format!("doc_{}", d.id), if back { "resubmit" } else { "accept" }.into()));
-        if back {
-            form.push((format!("doc_{}_reason", d.id), "image.blurry".into()));
-        }
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(s.post(&format!("/cases/{}/decision", a.id), &pairs).await.status(), 303);
-
-    // The link in the message as delivered (log sink: the text is kept with the message).
-    let sent = || notification::Entity::find().filter(notification::Column::Channel.eq("sms")).one(&conn);
-    eventually(std::time::Duration::from_secs(60), "the SMS delivered", || async {
-        sent().await.unwrap().is_some_and(|n| n.rendered.is_some())
-    })
-    .await;
-    let text = sent().await.unwrap().unwrap().rendered.unwrap();
-    let at = text.find("/o/").expect("a link in the SMS");
-    let link: String = text[at..].chars().take(3 + 27).collect();
-    let page =
-        no_redirects().get(format!("{}{link}", app.address)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("需要重新提交的材料") && page.contains("营业执照复印件不清晰"), "{page}");
-    assert_eq!(page.matches("data-upload").count(), 1, "one upload form: the licence's");
-
-    let same = upload(
-        &app,
-        &link,
-        "business_license",
-        "again.jpg",
-        &scan(&good, DocumentKind::BusinessLicense),
-        true,
-    )
-    .await;
-    assert_eq!(same.status(), 422);
-    assert_eq!(same.json::<serde_json::Value>().await.unwrap()["error"]["code"], "upload.same_as_rejected");
-    let other =
-        upload(&app, &link, "seal_sample", "s.jpg", &scan(&blurred, DocumentKind::SealSample), true).await;
-    assert_eq!(other.json::<serde_json::Value>().await.unwrap()["error"]["code"], "upload.not_returned");
-    let early = no_redirects().post(format!("{}{link}/submit", app.address)).send().await.unwrap();
-    assert_eq!(early.status(), 422, "nothing replaced yet");
-
-    let retaken = scans_for(&a, Problems::default(), 99);
-    let resp = upload(
-        &app,
-        &link,
-        "business_license",
-        "new.jpg",
-        &scan(&retaken, DocumentKind::BusinessLicense),
-        true,
-    )
-    .await;
-    assert_eq!(resp.status(), 201);
-    assert_eq!(
-        no_redirects().post(format!("{}{link}/submit", app.address)).send().await.unwrap().status(),
-        303
-    );
-    eventually(std::time::Duration::from_secs(120), "back in the queue", || async {
-        the_application(&conn).await.state == "in_review"
-    })
-    .await;
-    let back = the_application(&conn).await;
-    assert_eq!(back.resubmissions, 1, "marked as a resubmission");
-    let queue = s.get("/queue?resubmitted=1").await.text().await.unwrap();
-    assert!(queue.contains(&back.order_number));
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod lifecycle;
 mod mail;
 mod notify;
 mod overrides;
+mod resubmission;
 mod review;
 mod reviewer_api;
 mod security;
