@@ -13,3 +13,4 @@ mod applicant;
 mod desk;
 mod driver;
 mod review;
+mod viewer;
