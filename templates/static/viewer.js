@@ -78,6 +78,7 @@
         if (act === "full") zoomTo(1);
         if (act === "rotate") { state.angle = (Math.round(state.angle / 90) * 90 + 90) % 360; layout(); }
         if (act === "upright") { state.angle = upright.turns * 90 + upright.deskew; layout(); }
+        if (act === "compare") viewer.parentNode.classList.toggle("compare");
         if (act === "reset") { state.angle = 0; state.fit = true; layout(); }
       });
     });

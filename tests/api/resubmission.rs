@@ -202,4 +202,10 @@ async fn return_and_resubmit(on_duty: bool) {
         assert_eq!(page.contains(&accept), d.kind != "business_license", "{}: {}", d.kind, d.status);
     }
     assert_eq!(page.matches("上次已通过</span></legend>").count(), current.len() - 1);
+    // The new licence beside the one sent back, with that one's reasons; and the seal imprints
+    // of the current uploads cropped for comparison.
+    assert_eq!(page.matches("<figure class=\"previous\">").count(), 1, "{page}");
+    assert!(page.contains("上次上传（第 2 次）") && page.contains("与上次并排"), "{page}");
+    assert!(page.contains("<div class=\"pair compare\">"), "side by side from the start");
+    assert!(page.contains("印章对照") && page.contains("<image href=\"/documents/"), "{page}");
 }
