@@ -53,6 +53,7 @@ impl ParseError {
             _ => "填写内容",
         };
         match self {
+            Self::Length { what, got: 0, .. } => format!("请填写{}", noun(what)),
             Self::Length { what, expected, got } => {
                 format!("{}应为{}位，当前为{}位", noun(what), expected, got)
             }

@@ -49,17 +49,17 @@ pub struct ApplyForm {
 pub type FieldErrors = BTreeMap<&'static str, String>;
 
 /// A form that passed every check.
-struct Valid {
-    operation: OperationType,
-    certificate: CertificateType,
-    years: i32,
-    delivery: Delivery,
-    uscc: Uscc,
-    legal_rep_id: ResidentId,
-    operator_id: ResidentId,
-    mobile: Mobile,
-    email: Email,
-    contact_phone: Mobile,
+pub(crate) struct Valid {
+    pub(crate) operation: OperationType,
+    pub(crate) certificate: CertificateType,
+    pub(crate) years: i32,
+    pub(crate) delivery: Delivery,
+    pub(crate) uscc: Uscc,
+    pub(crate) legal_rep_id: ResidentId,
+    pub(crate) operator_id: ResidentId,
+    pub(crate) mobile: Mobile,
+    pub(crate) email: Email,
+    pub(crate) contact_phone: Mobile,
 }
 
 fn required(errors: &mut FieldErrors, field: &'static str, value: &str, what: &str, max: usize) {
@@ -90,7 +90,7 @@ fn choice<T: std::str::FromStr>(
 
 impl ApplyForm {
     /// Every problem of the form at once, or the typed values.
-    fn check(&self) -> Result<Valid, FieldErrors> {
+    pub(crate) fn check(&self) -> Result<Valid, FieldErrors> {
         let mut e = FieldErrors::new();
         let operation = choice::<OperationType>(&mut e, "operation_type", &self.operation_type, "操作类型");
         let certificate =
@@ -240,6 +240,33 @@ fn replay(existing: application::Model, creator: Creator, hash: &str) -> Result<
     }
 }
 
+/// The organisation of the form's credit code: found, or created from the form.
+pub(crate) async fn organisation_for(
+    txn: &impl sea_orm::ConnectionTrait,
+    v: &Valid,
+    form: &ApplyForm,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<organisation::Model, DbErr> {
+    if let Some(o) =
+        organisation::Entity::find().filter(organisation::Column::Uscc.eq(v.uscc.as_str())).one(txn).await?
+    {
+        return Ok(o);
+    }
+    organisation::ActiveModel {
+        name: Set(form.company_name.trim().into()),
+        uscc: Set(v.uscc.as_str().into()),
+        legal_rep_name: Set(form.legal_rep_name.trim().into()),
+        contact_phone: Set(v.contact_phone.as_str().into()),
+        office_phone: Set(Some(form.office_phone.trim().to_string()).filter(|s| !s.is_empty())),
+        website: Set(Some(form.website.trim().to_string()).filter(|s| !s.is_empty())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+}
+
 /// Checks `form` and creates the organisation (if its credit code is new) and the application.
 pub async fn create(
     db: &DatabaseConnection,
@@ -257,28 +284,7 @@ pub async fn create(
     let v = form.check().map_err(ApplyError::Invalid)?;
     let now = chrono::Utc::now();
     let txn = begin_write(db).await?;
-    let org = match organisation::Entity::find()
-        .filter(organisation::Column::Uscc.eq(v.uscc.as_str()))
-        .one(&txn)
-        .await?
-    {
-        Some(o) => o,
-        None => {
-            organisation::ActiveModel {
-                name: Set(form.company_name.trim().into()),
-                uscc: Set(v.uscc.as_str().into()),
-                legal_rep_name: Set(form.legal_rep_name.trim().into()),
-                contact_phone: Set(v.contact_phone.as_str().into()),
-                office_phone: Set(Some(form.office_phone.trim().to_string()).filter(|s| !s.is_empty())),
-                website: Set(Some(form.website.trim().to_string()).filter(|s| !s.is_empty())),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-        }
-    };
+    let org = organisation_for(&txn, &v, form, now).await?;
     let today = now.with_timezone(&crate::review::calendar::beijing()).date_naive();
     let keyed = !key.is_empty();
     let app = application::ActiveModel {

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod config;
 pub mod documents;
+pub mod edit;
 pub mod inspect;
 pub mod lookup;
 pub mod submit;

@@ -36,7 +36,7 @@ pub struct Names<'a> {
     pub decisions: &'a DecisionTexts,
 }
 
-fn beijing_time(t: DateTime<Utc>) -> String {
+pub fn beijing_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -86,6 +86,15 @@ fn describe(e: &audit_event::Model, names: &Names) -> (String, Vec<String>) {
     let mut notes = Vec::new();
     let what = match e.action.as_str() {
         "application.created" => "创建申请".into(),
+        "application.edited" => {
+            let fields: Vec<&str> =
+                d["fields"].as_array().into_iter().flatten().filter_map(|f| f.as_str()).collect();
+            let again = d["rechecked"]
+                .as_i64()
+                .filter(|n| *n > 0)
+                .map_or(String::new(), |n| format!("，{n} 份材料重新检查"));
+            format!("申请人修改了：{}{again}", fields.join("、"))
+        }
         "application.transition" => {
             let event = d["event"].as_str().and_then(|s| s.parse::<Event>().ok()).map(Event::label_zh);
             let (from, to) = (state_label(&d["from"]), state_label(&d["to"]));

@@ -11,6 +11,7 @@
   var ORG_W = [3, 7, 9, 10, 5, 8, 4, 2];
 
   function residentId(v) {
+    if (!v.length) return "请填写身份证号码";
     if (v.length !== 18) return "身份证号码应为18位，当前为" + v.length + "位";
     if (!/^\d{17}[\dX]$/.test(v)) return "身份证号码只能由数字和末位X组成";
     var y = +v.substr(6, 4), m = +v.substr(10, 2), d = +v.substr(12, 2);
@@ -19,10 +20,11 @@
     var s = 0;
     for (var i = 0; i < 17; i++) s += (+v[i]) * ID_W[i];
     var check = "10X98765432"[s % 11];
-    return v[17] === check ? "" : "身份证号码校验位错误，请核对（末位应为" + check + "）";
+    return v[17] === check ? "" : "身份证号码有误，请与身份证逐位核对";
   }
 
   function uscc(v) {
+    if (!v.length) return "请填写统一社会信用代码";
     if (v.length !== 18) return "统一社会信用代码应为18位，当前为" + v.length + "位";
     var s = 0;
     for (var i = 0; i < 17; i++) {
@@ -31,14 +33,14 @@
       s += x * USCC_W[i];
     }
     var check = USCC_A[(31 - (s % 31)) % 31];
-    if (v[17] !== check) return "统一社会信用代码校验位错误，请核对（末位应为" + check + "）";
+    if (v[17] !== check) return "统一社会信用代码有误，请与营业执照逐位核对";
     var o = 0;
     for (var j = 0; j < 8; j++) {
       var c = v[8 + j];
       o += (/\d/.test(c) ? +c : c.charCodeAt(0) - 55) * ORG_W[j];
     }
     var r = 11 - (o % 11), oc = r === 10 ? "X" : r === 11 ? "0" : String(r);
-    return v[16] === oc ? "" : "统一社会信用代码中的组织机构代码校验位错误，请核对";
+    return v[16] === oc ? "" : "统一社会信用代码有误，请与营业执照逐位核对";
   }
 
   var checks = {

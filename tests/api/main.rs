@@ -7,6 +7,7 @@ mod applicant;
 mod claims;
 mod cli;
 mod demo;
+mod edit;
 mod health;
 mod helpers;
 mod intake;

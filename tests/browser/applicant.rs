@@ -82,7 +82,7 @@ async fn an_applicant_applies_uploads_sees_a_finding_is_returned_and_resubmits_i
     // A mistyped credit code is caught as it is typed, by its check character.
     fill(c, "company_uscc", "91110000600037341M").await;
     let error = c.find(Locator::Css(".error[data-for=company_uscc]")).await.unwrap();
-    assert!(error.text().await.unwrap().contains("校验位错误"), "{}", error.text().await.unwrap());
+    assert!(error.text().await.unwrap().contains("逐位核对"), "{}", error.text().await.unwrap());
     fill(c, "company_uscc", "91110000600037341L").await;
     assert_eq!(error.text().await.unwrap(), "");
     click(c, "input[name=declaration]").await;

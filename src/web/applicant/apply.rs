@@ -11,12 +11,32 @@ use crate::domain::{CertificateType, Delivery, OperationType};
 use crate::intake::apply::{ApplyError, ApplyForm, Creator, FieldErrors, VALIDITY_YEARS, create};
 use crate::web::{AppState, WebError, render_status};
 
+/// The edit mode of the form (`/o/{token}/edit`): where it posts, the order, the fixed operation.
+#[derive(serde::Serialize)]
+pub struct EditMode {
+    pub action: String,
+    pub back: String,
+    pub order_number: String,
+    pub operation_label: &'static str,
+}
+
 fn page(
     state: &AppState,
     form: &ApplyForm,
     errors: &FieldErrors,
     status: StatusCode,
     notice: Option<(&str, &str)>,
+) -> Result<HttpResponse, WebError> {
+    page_in(state, form, errors, status, notice, None)
+}
+
+pub fn page_in(
+    state: &AppState,
+    form: &ApplyForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+    notice: Option<(&str, &str)>,
+    edit: Option<EditMode>,
 ) -> Result<HttpResponse, WebError> {
     let documents: Vec<(&str, Vec<&str>)> = OperationType::ALL
         .iter()
@@ -27,7 +47,7 @@ fn page(
         status,
         "apply.html",
         minijinja::context! {
-            staff => (), applicant => true, form, errors, notice,
+            staff => (), applicant => true, form, errors, notice, edit,
             operations => OperationType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
             certificates => CertificateType::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),
             deliveries => Delivery::ALL.iter().map(|o| (o.as_str(), o.label_zh())).collect::<Vec<_>>(),

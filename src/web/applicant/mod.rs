@@ -5,6 +5,7 @@
 //! carries authority here, so a forged cross-site form has nothing to ride on.
 
 pub mod apply;
+pub mod edit;
 pub mod lookup;
 pub mod order;
 pub mod print;
@@ -29,6 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lookup/verify", web::post().to(lookup::verify))
         .route("/o/{token}", web::get().to(order::show))
         .route("/o/{token}/status", web::get().to(order::status))
+        .route("/o/{token}/edit", web::get().to(edit::form))
+        .route("/o/{token}/edit", web::post().to(edit::save))
         .route("/o/{token}/documents/{kind}", web::post().to(upload::upload))
         .route("/o/{token}/scans/{id}", web::get().to(scan::scan))
         .route("/o/{token}/submit", web::post().to(submit::submit))

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::resolve;
 use crate::audit::{self, Actor};
-use crate::entities::{application, check_report, document, notification};
+use crate::entities::{application, audit_event, check_report, document, notification};
 use crate::intake::submit::missing;
 use crate::intake::upload::{sent_back, uploadable};
 use crate::notify::context::DecisionPayload;
@@ -93,6 +93,27 @@ pub async fn render_order(
         .one(&state.db)
         .await?
         .and_then(|n| serde_json::from_value(n.payload).ok());
+    // The applicant's last correction of what was typed, while they may still correct it.
+    let edited = if submittable {
+        audit_event::Entity::find()
+            .filter(audit_event::Column::ApplicationId.eq(app.id))
+            .filter(audit_event::Column::Action.eq("application.edited"))
+            .order_by_desc(audit_event::Column::Id)
+            .one(&state.db)
+            .await?
+            .map(|e| {
+                let fields: Vec<String> =
+                    serde_json::from_value(e.detail["fields"].clone()).unwrap_or_default();
+                let form_uploaded = docs.iter().any(|d| d.kind == "application_form");
+                minijinja::context! {
+                    fields => fields.join("、"),
+                    at => crate::review::history::beijing_time(e.at),
+                    reprint => form_uploaded && st == ApplicationState::Draft,
+                }
+            })
+    } else {
+        None
+    };
     render_status(
         state,
         status,
@@ -101,7 +122,7 @@ pub async fn render_order(
             staff => (), applicant => true, token, order_number => &app.order_number, company_name => &app.company_name,
             operation => view.operation, state => &app.state, state_label => st.label_zh(),
             resubmissions => app.resubmissions, told, slots, checks => CHECK_LABELS,
-            missing => still_missing, submittable, submit_error,
+            missing => still_missing, submittable, submit_error, edited,
             production_working_days => state.settings.notify.production_working_days,
             max_upload_mb => state.settings.checks.max_upload_bytes / 1_048_576,
         },
