@@ -186,6 +186,8 @@ pub async fn update(
     let mut rechecked = 0;
     if recheck {
         for doc in crate::review::decide::current_documents(&txn, app_id).await? {
+            // Deduplicated with a job already waiting for this document (it reads the new values
+            // when it runs); one already running sees the change before it stores its report.
             let job = NewJob::new(check_document::KIND, CheckDocument { document_id: doc.id }, max_attempts)
                 .dedupe(format!("check_document:{}", doc.id));
             queue::enqueue(&txn, job).await?;

@@ -96,6 +96,7 @@ impl JobHandler for CheckDocumentHandler {
                 JobError::Permanent(format!("application {} does not exist", doc.application_id))
             })?;
         let expected = expected(kind, &app);
+        let typed = expected.clone();
         // Thresholds an admin changed apply from the next page on, on every node.
         let config = match crate::thresholds::effective(&ctx.db, &self.config).await {
             Ok(c) => Arc::new(c),
@@ -121,6 +122,16 @@ impl JobHandler for CheckDocumentHandler {
 
         let verdict = serde_json::to_value(report.verdict).unwrap_or_default();
         let txn = begin_write(&ctx.db).await?;
+        // The applicant may have corrected what was typed while the page was being checked
+        // (`intake::edit`, whose re-check this running job absorbs): a report against the old
+        // values must not stand, so the job runs again with the new ones.
+        let now_typed = application::Entity::find_by_id(doc.application_id)
+            .one(&txn)
+            .await?
+            .map(|a| self::expected(kind, &a));
+        if now_typed.is_some_and(|t| t != typed) {
+            return Err(JobError::Retry("the typed values changed during the check".into()));
+        }
         let row = check_report::ActiveModel {
             document_id: Set(document_id),
             verdict: Set(verdict.as_str().unwrap_or("fail").to_string()),

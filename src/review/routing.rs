@@ -29,7 +29,7 @@ pub async fn returning_reviewer_on_duty(
     if !active {
         return Ok(None);
     }
-    let seen_since = now.timestamp_millis() - policy.claim_idle_mins as i64 * 60_000;
+    let seen_since = super::queue::claim_cutoff(policy.claim_idle_mins).timestamp_millis();
     let on_duty = staff_session::Entity::find()
         .filter(staff_session::Column::StaffId.eq(reviewer))
         .filter(staff_session::Column::ExpiresAtMs.gt(now.timestamp_millis()))
