@@ -104,7 +104,7 @@ impl ApplyForm {
             );
         }
         required(&mut e, "company_name", &self.company_name, "单位名称", 100);
-        required(&mut e, "legal_rep_name", &self.legal_rep_name, "法人代表姓名", 40);
+        required(&mut e, "legal_rep_name", &self.legal_rep_name, "法定代表人姓名", 40);
         required(&mut e, "operator_name", &self.operator_name, "经办人姓名", 40);
         required(&mut e, "mailing_address", &self.mailing_address, "邮寄地址", 200);
         for (field, value, what) in [
